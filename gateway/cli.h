@@ -1,0 +1,33 @@
+/*
+ * cli.h - the kazi subcommand table and the helpers every subcommand shares.
+ * Owns: the cli_command shape and exit-status conventions. Never parses a
+ * subcommand's own options (each cmd_*.c does that).
+ *
+ * Exit status: 0 success, 1 bad input or failed operation (one line on
+ * stderr says what and where), 2 usage error.
+ */
+#ifndef KAZI_CLI_H
+#define KAZI_CLI_H
+
+#include <stddef.h>
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+typedef struct cli_command {
+    const char *name;
+    const char *args;    /* one-line synopsis after the name */
+    const char *summary; /* what it does, one line */
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+} cli_command;
+
+/* The table (gateway/commands.c), terminated by an entry with name NULL. */
+extern const cli_command cli_commands[];
+
+/* Print the subcommand list to stream f (a FILE *). */
+void cli_print_usage(void *f);
+
+/* Subcommands, one file each. */
+int cmd_pdu(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * store_internal.h - what the store_*.c files share: the kz_store struct, the
+ * table of SQL statements (prepared once on first use, reset after each use,
+ * finalized by store_close) and error helpers.
+ * Owns: the statement table. Never included outside tasks/store_*.c: it is the
+ * only header that pulls in sqlite3.h.
+ */
+#ifndef KAZI_STORE_INTERNAL_H
+#define KAZI_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+typedef enum store_stmt_id {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SECRET_GET,
+    ST_REQ_FIND,
+    ST_REQ_INSERT,
+    ST_BATCH_GET,
+    ST_BATCH_INSERT,
+    ST_IMPORT_INSERT,
+    ST_IMPORT_FINISH,
+    ST_TASK_INSERT,
+    ST_TASK_EXISTING,
+    ST_TASK_BY_EXT,
+    ST_WORKER_FIND,
+    ST_WORKER_INSERT,
+    ST_ASSIGN_ANSWERED,
+    ST_ANSWER_INSERT,
+    ST_ANSWER_REJECT,
+    ST_RESULTS,
+    ST_ANSWERS,
+    ST_BATCHES,
+    ST_WORKERS,
+    ST__COUNT
+} store_stmt_id;
+
+struct kz_store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[ST__COUNT]; /* NULL until first use */
+};
+
+/*
+ * The prepared statement for id, reset and with bindings cleared, or NULL
+ * with err filled (KZ_ERR_DB) if it cannot be prepared.
+ */
+sqlite3_stmt *store_stmt(kz_store *st, store_stmt_id id, kz_err *err);
+
+/* Fill err with the connection's last error, prefixed by what; returns KZ_ERR_DB. */
+kz_status store_db_err(kz_store *st, kz_err *err, const char *what);
+
+/* Current time in Unix seconds. */
+int64_t store_now(void);
+
+/* Copy column col of the current row into out (cap bytes, NUL-terminated, truncated). */
+void store_col_copy(sqlite3_stmt *s, int col, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,349 @@
+/*
+ * store_schema.c - the schema as numbered migration steps and the code that
+ * applies them. PRAGMA user_version is the number of steps applied; each step
+ * runs in its own BEGIN IMMEDIATE transaction together with the version bump,
+ * so a crash leaves the file at a whole version.
+ * Owns: the DDL (docs/schema.md explains each table and its invariants).
+ * Never edits a released step: a schema change is a new step at the end.
+ */
+#include "store_internal.h"
+
+#include <stdio.h>
+
+typedef struct migration {
+    const char *what;
+    const char *sql;
+} migration;
+
+/* Step 1: the whole product's schema (issue 4). */
+static const char schema_v1[] =
+    "CREATE TABLE meta ("
+    "  key   TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "INSERT INTO meta(key, value) VALUES ('pseudonym_key', lower(hex(randomblob(32))));"
+
+    "CREATE TABLE requesters ("
+    "  id         INTEGER PRIMARY KEY,"
+    "  name       TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 64),"
+    "  about      TEXT,"
+    "  contact    TEXT,"
+    "  created_at INTEGER NOT NULL"
+    ");"
+
+    "CREATE TABLE batches ("
+    "  id            INTEGER PRIMARY KEY,"
+    "  name          TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 64),"
+    "  requester_id  INTEGER NOT NULL REFERENCES requesters(id),"
+    "  currency      TEXT NOT NULL CHECK (length(currency) = 3),"
+    "  reward_minor  INTEGER NOT NULL CHECK (reward_minor >= 0),"
+    "  redundancy    INTEGER NOT NULL CHECK (redundancy BETWEEN 1 AND 100),"
+    "  est_seconds   INTEGER NOT NULL CHECK (est_seconds BETWEEN 1 AND 86400),"
+    "  deadline      INTEGER,"
+    "  state         TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','paused','closed')),"
+    "  extra_columns TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(extra_columns)),"
+    "  created_at    INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX batches_requester ON batches(requester_id);"
+
+    "CREATE TABLE imports ("
+    "  id             INTEGER PRIMARY KEY,"
+    "  batch_id       INTEGER NOT NULL REFERENCES batches(id),"
+    "  source         TEXT NOT NULL,"
+    "  started_at     INTEGER NOT NULL,"
+    "  finished_at    INTEGER,"
+    "  rows_added     INTEGER NOT NULL DEFAULT 0,"
+    "  rows_unchanged INTEGER NOT NULL DEFAULT 0,"
+    "  rows_rejected  INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "CREATE INDEX imports_batch ON imports(batch_id);"
+
+    "CREATE TABLE tasks ("
+    "  id           INTEGER PRIMARY KEY,"
+    "  batch_id     INTEGER NOT NULL REFERENCES batches(id),"
+    "  ext_id       TEXT NOT NULL CHECK (length(ext_id) BETWEEN 1 AND 100),"
+    "  type         TEXT NOT NULL CHECK (type IN ('verify','choice','transcribe')),"
+    "  prompt       TEXT NOT NULL CHECK (length(prompt) > 0),"
+    "  options      TEXT CHECK ((type = 'transcribe') = (options IS NULL)),"
+    "  gold         TEXT,"
+    "  redundancy   INTEGER CHECK (redundancy BETWEEN 1 AND 100),"
+    "  reward_minor INTEGER CHECK (reward_minor >= 0),"
+    "  extra        TEXT,"
+    "  state        TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','done','cancelled')),"
+    "  import_id    INTEGER NOT NULL REFERENCES imports(id),"
+    "  source_line  INTEGER NOT NULL,"
+    "  UNIQUE (batch_id, ext_id)"
+    ");"
+    "CREATE INDEX tasks_import ON tasks(import_id);"
+
+    "CREATE TABLE workers ("
+    "  id            INTEGER PRIMARY KEY,"
+    "  phone         TEXT NOT NULL UNIQUE"
+    "                CHECK (phone GLOB '+[1-9]*' AND phone NOT GLOB '+*[^0-9]*'"
+    "                       AND length(phone) BETWEEN 8 AND 16),"
+    "  name          TEXT,"
+    "  lang          TEXT NOT NULL DEFAULT 'en',"
+    "  state         TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active','paused','stopped')),"
+    "  paused_until  INTEGER,"
+    "  hours_from    INTEGER CHECK (hours_from BETWEEN 0 AND 1439),"
+    "  hours_to      INTEGER CHECK (hours_to BETWEEN 0 AND 1439),"
+    "  payout_threshold_minor INTEGER CHECK (payout_threshold_minor >= 0),"
+    "  operator      TEXT,"
+    "  joined_at     INTEGER NOT NULL,"
+    "  stopped_at    INTEGER,"
+    "  CHECK ((hours_from IS NULL) = (hours_to IS NULL))"
+    ");"
+
+    "CREATE TABLE modems ("
+    "  id           INTEGER PRIMARY KEY,"
+    "  name         TEXT NOT NULL UNIQUE,"
+    "  device       TEXT,"
+    "  imei         TEXT,"
+    "  imsi         TEXT,"
+    "  iccid        TEXT,"
+    "  own_number   TEXT,"
+    "  operator     TEXT,"
+    "  state        TEXT NOT NULL DEFAULT 'unknown',"
+    "  last_seen_at INTEGER,"
+    "  created_at   INTEGER NOT NULL"
+    ");"
+
+    "CREATE TABLE messages ("
+    "  id              INTEGER PRIMARY KEY,"
+    "  direction       TEXT NOT NULL CHECK (direction IN ('in','out')),"
+    "  channel         TEXT NOT NULL DEFAULT 'sms' CHECK (channel IN ('sms','ussd')),"
+    "  peer            TEXT NOT NULL,"
+    "  worker_id       INTEGER REFERENCES workers(id),"
+    "  modem_id        INTEGER REFERENCES modems(id),"
+    "  body            TEXT NOT NULL,"
+    "  segments        INTEGER NOT NULL DEFAULT 1 CHECK (segments >= 1),"
+    "  state           TEXT NOT NULL CHECK ("
+    "      (direction = 'in' AND state IN ('received','handled','ignored')) OR"
+    "      (direction = 'out' AND state IN ('queued','sending','sent','delivered','failed','unknown'))),"
+    "  dedupe_key      TEXT UNIQUE,"
+    "  attempts        INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at INTEGER,"
+    "  mr              INTEGER,"
+    "  error           TEXT,"
+    "  created_at      INTEGER NOT NULL,"
+    "  updated_at      INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX messages_outbox ON messages(next_attempt_at)"
+    "  WHERE direction = 'out' AND state IN ('queued','sending');"
+    "CREATE INDEX messages_inbox ON messages(id) WHERE direction = 'in' AND state = 'received';"
+    "CREATE INDEX messages_worker ON messages(worker_id, id);"
+
+    "CREATE TABLE consents ("
+    "  id            INTEGER PRIMARY KEY,"
+    "  worker_id     INTEGER NOT NULL REFERENCES workers(id),"
+    "  event         TEXT NOT NULL CHECK (event IN ('join','stop','resume')),"
+    "  terms_version TEXT NOT NULL,"
+    "  message_id    INTEGER REFERENCES messages(id),"
+    "  at            INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX consents_worker ON consents(worker_id, at);"
+    "CREATE TRIGGER consents_append_only_u BEFORE UPDATE ON consents"
+    "  BEGIN SELECT RAISE(ABORT, 'consents are append-only'); END;"
+    "CREATE TRIGGER consents_append_only_d BEFORE DELETE ON consents"
+    "  BEGIN SELECT RAISE(ABORT, 'consents are append-only'); END;"
+
+    "CREATE TABLE assignments ("
+    "  id          INTEGER PRIMARY KEY,"
+    "  task_id     INTEGER NOT NULL REFERENCES tasks(id),"
+    "  worker_id   INTEGER NOT NULL REFERENCES workers(id),"
+    "  ref         INTEGER NOT NULL CHECK (ref BETWEEN 1 AND 9999),"
+    "  state       TEXT NOT NULL CHECK (state IN ('offered','answered','skipped','expired','cancelled')),"
+    "  offered_at  INTEGER NOT NULL,"
+    "  due_at      INTEGER NOT NULL,"
+    "  extensions  INTEGER NOT NULL DEFAULT 0 CHECK (extensions >= 0),"
+    "  message_id  INTEGER REFERENCES messages(id),"
+    "  closed_at   INTEGER,"
+    "  UNIQUE (task_id, worker_id),"
+    "  CHECK ((state = 'offered') = (closed_at IS NULL))"
+    ");"
+    "CREATE UNIQUE INDEX assignments_open_ref ON assignments(worker_id, ref) WHERE state = 'offered';"
+    "CREATE INDEX assignments_due ON assignments(due_at) WHERE state = 'offered';"
+
+    "CREATE TABLE answers ("
+    "  id            INTEGER PRIMARY KEY,"
+    "  task_id       INTEGER NOT NULL REFERENCES tasks(id),"
+    "  worker_id     INTEGER NOT NULL REFERENCES workers(id),"
+    "  assignment_id INTEGER REFERENCES assignments(id),"
+    "  message_id    INTEGER REFERENCES messages(id),"
+    "  value         TEXT NOT NULL,"
+    "  raw           TEXT NOT NULL,"
+    "  state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','accepted','rejected')),"
+    "  reject_reason TEXT CHECK (state <> 'rejected' OR length(reject_reason) > 0),"
+    "  received_at   INTEGER NOT NULL,"
+    "  UNIQUE (task_id, worker_id)"
+    ");"
+    "CREATE INDEX answers_worker ON answers(worker_id);"
+
+    "CREATE TABLE appeals ("
+    "  id         INTEGER PRIMARY KEY,"
+    "  answer_id  INTEGER NOT NULL REFERENCES answers(id),"
+    "  worker_id  INTEGER NOT NULL REFERENCES workers(id),"
+    "  reason     TEXT NOT NULL,"
+    "  state      TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','upheld','overturned')),"
+    "  reviewer   TEXT,"
+    "  decision   TEXT,"
+    "  opened_at  INTEGER NOT NULL,"
+    "  decided_at INTEGER,"
+    "  CHECK ((state = 'open') = (decided_at IS NULL))"
+    ");"
+    "CREATE UNIQUE INDEX appeals_one_open ON appeals(answer_id) WHERE state = 'open';"
+
+    "CREATE TABLE payouts ("
+    "  id              INTEGER PRIMARY KEY,"
+    "  worker_id       INTEGER NOT NULL REFERENCES workers(id),"
+    "  amount_minor    INTEGER NOT NULL CHECK (amount_minor > 0),"
+    "  fee_minor       INTEGER NOT NULL DEFAULT 0 CHECK (fee_minor >= 0),"
+    "  currency        TEXT NOT NULL CHECK (length(currency) = 3),"
+    "  phone           TEXT NOT NULL,"
+    "  state           TEXT NOT NULL CHECK (state IN"
+    "                  ('requested','approved','sending','sent','confirmed','failed','unknown')),"
+    "  idempotency_key TEXT NOT NULL UNIQUE,"
+    "  provider_ref    TEXT UNIQUE,"
+    "  error           TEXT,"
+    "  created_at      INTEGER NOT NULL,"
+    "  updated_at      INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX payouts_worker ON payouts(worker_id);"
+    "CREATE INDEX payouts_pending ON payouts(state) WHERE state IN ('approved','sending','unknown');"
+
+    "CREATE TABLE ledger_entries ("
+    "  id           INTEGER PRIMARY KEY,"
+    "  worker_id    INTEGER REFERENCES workers(id),"
+    "  requester_id INTEGER REFERENCES requesters(id),"
+    "  kind         TEXT NOT NULL CHECK (kind IN ('reward','sms_refund','retainer','payout',"
+    "               'payout_fee','payout_reversal','hold','release','adjustment')),"
+    "  amount_minor INTEGER NOT NULL,"
+    "  currency     TEXT NOT NULL CHECK (length(currency) = 3),"
+    "  answer_id    INTEGER REFERENCES answers(id),"
+    "  payout_id    INTEGER REFERENCES payouts(id),"
+    "  message_id   INTEGER REFERENCES messages(id),"
+    "  memo         TEXT,"
+    "  created_at   INTEGER NOT NULL,"
+    "  CHECK (worker_id IS NOT NULL OR requester_id IS NOT NULL)"
+    ");"
+    "CREATE INDEX ledger_worker ON ledger_entries(worker_id, currency);"
+    "CREATE INDEX ledger_payout ON ledger_entries(payout_id) WHERE payout_id IS NOT NULL;"
+    "CREATE UNIQUE INDEX ledger_once_per_answer ON ledger_entries(answer_id, kind)"
+    "  WHERE answer_id IS NOT NULL AND kind IN ('reward','sms_refund');"
+    "CREATE UNIQUE INDEX ledger_once_per_message ON ledger_entries(message_id, kind)"
+    "  WHERE message_id IS NOT NULL AND kind = 'sms_refund';"
+    "CREATE TRIGGER ledger_append_only_u BEFORE UPDATE ON ledger_entries"
+    "  BEGIN SELECT RAISE(ABORT, 'ledger_entries are append-only'); END;"
+    "CREATE TRIGGER ledger_append_only_d BEFORE DELETE ON ledger_entries"
+    "  BEGIN SELECT RAISE(ABORT, 'ledger_entries are append-only'); END;"
+
+    "CREATE TABLE retainers ("
+    "  id           INTEGER PRIMARY KEY,"
+    "  requester_id INTEGER NOT NULL REFERENCES requesters(id),"
+    "  worker_id    INTEGER NOT NULL REFERENCES workers(id),"
+    "  starts_at    INTEGER NOT NULL,"
+    "  ends_at      INTEGER NOT NULL CHECK (ends_at > starts_at),"
+    "  amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),"
+    "  currency     TEXT NOT NULL CHECK (length(currency) = 3),"
+    "  created_at   INTEGER NOT NULL"
+    ");"
+
+    "CREATE TABLE asks ("
+    "  id         INTEGER PRIMARY KEY,"
+    "  task_id    INTEGER NOT NULL REFERENCES tasks(id),"
+    "  worker_id  INTEGER NOT NULL REFERENCES workers(id),"
+    "  question   TEXT NOT NULL,"
+    "  reply      TEXT,"
+    "  asked_at   INTEGER NOT NULL,"
+    "  replied_at INTEGER,"
+    "  CHECK ((reply IS NULL) = (replied_at IS NULL))"
+    ");"
+
+    "CREATE TABLE certificates ("
+    "  code       TEXT PRIMARY KEY,"
+    "  worker_id  INTEGER NOT NULL REFERENCES workers(id),"
+    "  issued_at  INTEGER NOT NULL,"
+    "  tasks_done INTEGER NOT NULL CHECK (tasks_done >= 0),"
+    "  summary    TEXT NOT NULL"
+    ") WITHOUT ROWID;";
+
+/* The steps, in order; index i is version i+1. Append only. */
+static const migration migrations[] = {
+    {"the product schema", schema_v1},
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int store_schema_latest(void)
+{
+    return N_MIGRATIONS;
+}
+
+static int read_version(kz_store *st)
+{
+    sqlite3_stmt *s = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+int store_schema_version(kz_store *st)
+{
+    return read_version(st);
+}
+
+/* Run one DDL script (several statements) on the connection. */
+static kz_status exec_script(kz_store *st, const char *sql, const char *what, kz_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        kz_status rc = kz_err_set(err, KZ_ERR_DB, KZ_NO_OFFSET, "%s: %s", what,
+                                  msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        return rc;
+    }
+    return KZ_OK;
+}
+
+kz_status store_migrate(kz_store *st, int upto, kz_err *err)
+{
+    if (upto < 0 || upto > N_MIGRATIONS)
+        upto = N_MIGRATIONS;
+    for (;;) {
+        kz_status rc = store_begin(st, err);
+        if (rc != KZ_OK)
+            return rc;
+        /* Read the version under the write lock: another process may have migrated. */
+        int v = read_version(st);
+        if (v < 0) {
+            store_rollback(st);
+            return store_db_err(st, err, "reading user_version");
+        }
+        if (v > N_MIGRATIONS) {
+            store_rollback(st);
+            return kz_err_set(err, KZ_ERR_STATE, KZ_NO_OFFSET,
+                              "database schema version %d is newer than this kazi (%d)", v,
+                              N_MIGRATIONS);
+        }
+        if (v >= upto) {
+            store_rollback(st);
+            return KZ_OK;
+        }
+        char what[96];
+        snprintf(what, sizeof what, "migration %d (%s)", v + 1, migrations[v].what);
+        char bump[40];
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+        rc = exec_script(st, migrations[v].sql, what, err);
+        if (rc == KZ_OK)
+            rc = exec_script(st, bump, what, err);
+        if (rc == KZ_OK)
+            rc = store_commit(st, err);
+        if (rc != KZ_OK) {
+            store_rollback(st);
+            return rc;
+        }
+    }
+}
