@@ -16,8 +16,12 @@ PKGS    := libserialport gammu sqlite3 jansson inih libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm
 
+# Data files (message templates) read at run time; `make install` will point this at
+# $(PREFIX)/share/kazi. KAZI_TEMPLATES in the environment overrides it.
+TEMPLATE_DIR ?= $(CURDIR)/tasks/templates
+
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
-CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE
+CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -DKAZI_TEMPLATE_DIR='"$(TEMPLATE_DIR)"'
 INC     := -Imodem -Itasks -Igateway
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = $(CSTD) $(WARN) $(INC) $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
@@ -28,7 +32,7 @@ B       ?= build
 MODEM_SRC   := $(sort $(wildcard modem/*.c))
 TASKS_SRC   := $(sort $(wildcard tasks/*.c))
 GATEWAY_SRC := $(sort $(wildcard gateway/*.c))
-TEST_SRC    := $(sort $(wildcard tests/unit/test_*.c tests/vectors/test_*.c))
+TEST_SRC    := $(sort $(wildcard tests/unit/test_*.c tests/vectors/test_*.c tests/integration/test_*.c))
 FUZZ_SRC    := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 BENCH_SRC   := $(sort $(wildcard bench/bench_*.c))
 

@@ -5,7 +5,8 @@
 set -eu
 PKGS="gcc make pkg-config clang libclang-rt-14-dev \
 libserialport-dev libgammu-dev gammu python3-gammu \
-libsqlite3-dev sqlite3 libjansson-dev libinih-dev libmicrohttpd-dev libcsv-dev"
+libsqlite3-dev sqlite3 libjansson-dev libinih-dev libmicrohttpd-dev libcsv-dev \
+libreoffice-calc-nogui time"
 
 missing=""
 for p in $PKGS; do

@@ -5,10 +5,20 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "version.h"
 
 const cli_command cli_commands[] = {
+    {"batches", "[--json] [--db FILE]", "list batches with their progress", cmd_batches},
+    {"export", "BATCH [-o FILE] [--answers] [--db FILE]",
+     "results CSV of a batch (consensus per task), or every answer", cmd_export},
+    {"import", "FILE.csv --batch NAME --requester NAME [--reward AMOUNT] [--report FILE] ...",
+     "import a CSV of tasks as a batch (all or nothing unless --report)", cmd_import},
+    {"workers", "[--json] [--db FILE]", "list registered workers", cmd_workers},
+    {"modem", "list [--json]", "serial ports found, to tell which one is the modem", cmd_modem},
     {"pdu", "decode HEX | encode [--to NUMBER] [--srr] [--ucs2] TEXT | cusd LINE",
      "decode and encode SMS PDUs and +CUSD lines (JSON out)", cmd_pdu},
+    {"sim", "[--link PATH] [--control SOCKET] [--script USSD] [--latency MS] ... | ctl SOCKET CMD",
+     "simulated SIM800 modem on a pseudo-terminal (docs/simulator.md)", cmd_sim},
     {"version", "", "print the version", cmd_version},
     {NULL, NULL, NULL, NULL},
 };
@@ -19,4 +29,12 @@ void cli_print_usage(void *f)
     fprintf(out, "usage: kazi COMMAND [ARGS]\n\ncommands:\n");
     for (const cli_command *c = cli_commands; c->name; c++)
         fprintf(out, "  %-9s %s\n            %s\n", c->name, c->args, c->summary);
+}
+
+int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("kazi %s\n", KAZI_VERSION);
+    return CLI_OK;
 }

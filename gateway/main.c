@@ -6,15 +6,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "version.h"
-
-int cmd_version(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    printf("kazi %s\n", KAZI_VERSION);
-    return CLI_OK;
-}
 
 static const cli_command *find_command(const char *name)
 {

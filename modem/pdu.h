@@ -78,7 +78,7 @@ typedef enum sms_st_class {
 typedef struct sms_message {
     sms_type type;
     bool has_smsc;         /* false when the SMSC field was "00" */
-    sms_address smsc;      /* text "" and toa 0 when present without digits */
+    sms_address smsc;      /* text "" when present without digits; toa is the raw octet */
     uint8_t first_octet;
     sms_address address;   /* DELIVER: originator; SUBMIT: destination; REPORT: recipient */
     uint8_t mr;            /* SUBMIT and STATUS-REPORT: message reference */

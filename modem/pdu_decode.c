@@ -104,10 +104,9 @@ static kz_status read_addr(reader *r, const char *what, sms_address *a)
 static kz_status read_time(reader *r, const char *what, sms_time *t)
 {
     const uint8_t *p;
+    size_t off = r->pos;
     kz_status st = rd_take(r, 7, what, &p);
-    if (st == KZ_OK)
-        pdu_time_decode(p, t);
-    return st;
+    return st != KZ_OK ? st : pdu_time_decode(p, off, t, r->err);
 }
 
 static kz_status read_dcs(reader *r, sms_message *m, size_t *dcs_off)
@@ -142,14 +141,16 @@ static kz_status read_udh(reader *r, sms_message *m, const uint8_t *ud, size_t o
     return KZ_OK;
 }
 
-static kz_status text_gsm7(reader *r, sms_message *m, uint8_t udl, size_t hdr, size_t off)
+/* udl_off: index of the TP-UDL octet. */
+static kz_status text_gsm7(reader *r, sms_message *m, uint8_t udl, size_t hdr, size_t udl_off)
 {
+    size_t off = udl_off + 1 + hdr;
     uint8_t sept[160];
     size_t hdr_septets = (hdr * 8 + 6) / 7;
     unsigned fill = (unsigned)(hdr_septets * 7 - hdr * 8);
 
     if (udl < hdr_septets)
-        return kz_err_set(r->err, KZ_ERR_INVALID, off, "UDL %u shorter than the UDH", udl);
+        return kz_err_set(r->err, KZ_ERR_INVALID, udl_off, "UDL %u shorter than the UDH", udl);
     size_t n = udl - hdr_septets;
     if (n > 0) {
         kz_err e;
@@ -196,7 +197,7 @@ static kz_status read_ud(reader *r, sms_message *m, bool udhi)
         return KZ_OK;
     m->has_text = true;
     if (septets)
-        return text_gsm7(r, m, udl, hdr, off + 1 + hdr);
+        return text_gsm7(r, m, udl, hdr, off);
     return text_ucs2(r, m, off + 1 + hdr);
 }
 
@@ -300,6 +301,7 @@ static kz_status decode_report(reader *r, sms_message *m, size_t *dcs_off)
     return report_optional(r, m, dcs_off);
 }
 
+/* Contract in pdu.h: TRUNCATED / TRAILING / INVALID / UNSUPPORTED with err->offset. */
 kz_status pdu_decode(const uint8_t *buf, size_t len, bool with_smsc, sms_message *out,
                      kz_err *err)
 {

@@ -154,6 +154,7 @@ static kz_status encode_parts(encode_job *job, sms_pdu *out, size_t cap, size_t 
     return KZ_OK;
 }
 
+/* Contract in pdu.h: every field set; opts->to must still be filled in. */
 void sms_submit_opts_init(sms_submit_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
@@ -182,6 +183,7 @@ static kz_status submit_head(const void *vopts, bool udhi, sms_coding coding, sm
     return vp ? put_u8(p, (uint8_t)o->vp_relative, err) : KZ_OK;
 }
 
+/* Contract in pdu.h: on failure *nout is 0, or the PDUs needed for KZ_ERR_NOSPACE. */
 kz_status pdu_encode_submit(const uint8_t *utf8, size_t len, const sms_submit_opts *opts,
                             sms_pdu *out, size_t cap, size_t *nout, kz_err *err)
 {
@@ -193,6 +195,7 @@ kz_status pdu_encode_submit(const uint8_t *utf8, size_t len, const sms_submit_op
     return encode_parts(&job, out, cap, nout, err);
 }
 
+/* Contract in pdu.h: every field set, scts 2000-01-01T00:00:00+00:00. */
 void sms_deliver_opts_init(sms_deliver_opts *opts)
 {
     memset(opts, 0, sizeof *opts);
@@ -224,6 +227,7 @@ static kz_status deliver_head(const void *vopts, bool udhi, sms_coding coding, s
     return put(p, ts, sizeof ts, err);
 }
 
+/* Contract in pdu.h; KZ_ERR_RANGE also for an scts outside 1970-2069. */
 kz_status pdu_encode_deliver(const uint8_t *utf8, size_t len, const sms_deliver_opts *opts,
                              sms_pdu *out, size_t cap, size_t *nout, kz_err *err)
 {
@@ -235,6 +239,7 @@ kz_status pdu_encode_deliver(const uint8_t *utf8, size_t len, const sms_deliver_
     return encode_parts(&job, out, cap, nout, err);
 }
 
+/* Contract in pdu.h: "00" SMSC, no TP-PI; KZ_ERR_RANGE for times that cannot be written. */
 kz_status pdu_encode_status_report(const char *recipient, uint8_t mr, const sms_time *scts,
                                    const sms_time *discharge, uint8_t status, sms_pdu *out,
                                    kz_err *err)

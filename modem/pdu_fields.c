@@ -57,6 +57,7 @@ static kz_status alnum_decode(const uint8_t *v, size_t n, size_t septets, size_t
     return KZ_OK;
 }
 
+/* Contract in pdu_fields.h: KZ_ERR_INVALID at `off`; out always NUL-terminated. */
 kz_status pdu_addr_value_decode(const uint8_t *v, size_t n, int digits, uint8_t toa, size_t off,
                                 sms_address *out, kz_err *err)
 {
@@ -104,7 +105,7 @@ static kz_status digits_encode(const char *s, uint8_t toa, bool smsc, uint8_t *o
     size_t nd = strlen(s);
     size_t oct = (nd + 1) / 2;
 
-    if (nd > 2 * PDU_ADDR_OCTETS_MAX || cap < oct + 2)
+    if (nd == 0 || nd > 2 * PDU_ADDR_OCTETS_MAX || cap < oct + 2)
         return kz_err_set(err, KZ_ERR_INVALID, KZ_NO_OFFSET, "address has %zu digits", nd);
     out[0] = smsc ? (uint8_t)(oct + 1) : (uint8_t)nd;
     out[1] = toa;
@@ -138,6 +139,7 @@ static kz_status alnum_encode(const char *s, uint8_t toa, bool smsc, uint8_t *ou
     return KZ_OK;
 }
 
+/* Contract in pdu_fields.h: writes only out[0..cap), KZ_ERR_INVALID on a bad address. */
 kz_status pdu_addr_encode(const char *text, int toa, bool smsc, uint8_t *out, size_t cap, size_t *n,
                           kz_err *err)
 {
@@ -166,24 +168,33 @@ kz_status pdu_addr_encode(const char *text, int toa, bool smsc, uint8_t *out, si
     return digits_encode(digits, (uint8_t)toa, smsc, out, cap, n, err);
 }
 
-/* Two semi-octets, first digit in the low nibble; non-decimal nibbles keep their value. */
+/* Two semi-octets, first digit in the low nibble; -1 if a nibble is not decimal. */
 static int semi_octet(uint8_t o)
 {
+    if ((o & 0x0F) > 9 || (o >> 4) > 9)
+        return -1;
     return (o & 0x0F) * 10 + (o >> 4);
 }
 
-void pdu_time_decode(const uint8_t in[7], sms_time *out)
+/* Contract in pdu_fields.h: KZ_ERR_INVALID at the bad octet; *out untouched then. */
+kz_status pdu_time_decode(const uint8_t in[7], size_t off, sms_time *out, kz_err *err)
 {
-    int yy = semi_octet(in[0]);
+    int f[6];
+    /* Zone: a non-decimal units nibble counts with its value (pgm-status-nonbcd-tz). */
     int quarters = (in[6] & 0x07) * 10 + (in[6] >> 4);
 
-    out->year = yy >= 70 && yy <= 99 ? 1900 + yy : 2000 + yy;
-    out->month = semi_octet(in[1]);
-    out->day = semi_octet(in[2]);
-    out->hour = semi_octet(in[3]);
-    out->minute = semi_octet(in[4]);
-    out->second = semi_octet(in[5]);
+    for (int i = 0; i < 6; i++)
+        if ((f[i] = semi_octet(in[i])) < 0)
+            return kz_err_set(err, KZ_ERR_INVALID, off + (size_t)i,
+                              "time stamp octet 0x%02X is not two decimal digits", in[i]);
+    out->year = f[0] >= 70 ? 1900 + f[0] : 2000 + f[0];
+    out->month = f[1];
+    out->day = f[2];
+    out->hour = f[3];
+    out->minute = f[4];
+    out->second = f[5];
     out->tz_minutes = (in[6] & 0x08) ? -quarters * 15 : quarters * 15;
+    return KZ_OK;
 }
 
 static uint8_t to_semi_octet(int v)
@@ -191,6 +202,7 @@ static uint8_t to_semi_octet(int v)
     return (uint8_t)((v / 10) | ((v % 10) << 4));
 }
 
+/* Contract in pdu_fields.h: KZ_ERR_RANGE (out untouched) if t cannot be written. */
 kz_status pdu_time_encode(const sms_time *t, uint8_t out[7], kz_err *err)
 {
     int f[6] = {t->year % 100, t->month, t->day, t->hour, t->minute, t->second};
@@ -211,6 +223,7 @@ kz_status pdu_time_encode(const sms_time *t, uint8_t out[7], kz_err *err)
     return KZ_OK;
 }
 
+/* Contract in pdu.h; also KZ_ERR_RANGE for a field that does not fit two digits. */
 kz_status sms_time_format(const sms_time *t, char *out, size_t cap)
 {
     int tz = t->tz_minutes < 0 ? -t->tz_minutes : t->tz_minutes;
@@ -247,6 +260,7 @@ static kz_status concat_ie(uint8_t iei, const uint8_t *d, size_t l, size_t off, 
     return KZ_OK;
 }
 
+/* Contract in pdu_fields.h: KZ_ERR_INVALID at the bad IE's length octet. */
 kz_status pdu_udh_parse(const uint8_t *udh, size_t len, size_t off, bool *has_concat,
                         sms_concat *concat, kz_err *err)
 {
@@ -293,6 +307,7 @@ static void dcs_mwi(uint8_t dcs, sms_dcs_info *out)
     out->mwi_kind = dcs & 0x03;
 }
 
+/* Contract in pdu.h: never fails, *out fully written. */
 void sms_dcs_parse(uint8_t dcs, sms_dcs_info *out)
 {
     memset(out, 0, sizeof *out);
@@ -310,6 +325,7 @@ void sms_dcs_parse(uint8_t dcs, sms_dcs_info *out)
     /* 1000-1011: reserved coding groups, read as GSM-7 without class (TS 23.038 4). */
 }
 
+/* Contract in pdu.h: values above 0x7F are reserved and count as permanent failures. */
 sms_st_class sms_st_classify(uint8_t st)
 {
     if (st > 0x7F)
@@ -359,6 +375,7 @@ static const char *const st_generic[4][2] = {
      "temporary error, SC no longer trying (SC-specific value)"},
 };
 
+/* Contract in pdu.h: a static string, never NULL. */
 const char *sms_st_meaning(uint8_t st)
 {
     if (st > 0x7F)

@@ -43,11 +43,13 @@ kz_status pdu_addr_encode(const char *text, int toa, bool smsc, uint8_t *out, si
                           kz_err *err);
 
 /*
- * Read a 7-octet semi-octet time stamp (TS 23.040 9.2.3.11). Never fails:
- * a non-decimal nibble counts with its value (as other decoders do), so a
- * field may exceed its range; sms_time_format then refuses it.
+ * Read a 7-octet semi-octet time stamp (TS 23.040 9.2.3.11) found at byte
+ * index `off`. KZ_ERR_INVALID (offset of the octet) if a date or time octet
+ * holds a non-decimal nibble. The zone octet is read leniently: a
+ * non-decimal units nibble counts with its value, as SMSCs send it and other
+ * decoders read it; the result stays within +-21:15.
  */
-void pdu_time_decode(const uint8_t in[7], sms_time *out);
+kz_status pdu_time_decode(const uint8_t in[7], size_t off, sms_time *out, kz_err *err);
 
 /* Write t as 7 semi-octets. KZ_ERR_RANGE if a field does not fit its two digits. */
 kz_status pdu_time_encode(const sms_time *t, uint8_t out[7], kz_err *err);

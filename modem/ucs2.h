@@ -21,8 +21,8 @@ kz_status ucs2_from_utf8(const uint8_t *utf8, size_t len, uint8_t *out, size_t c
  * Convert UTF-16BE bytes to NUL-terminated UTF-8 (*out_len excludes the NUL).
  * An odd byte count fails with KZ_ERR_TRUNCATED. A lone or reversed surrogate
  * is replaced by U+FFFD (phones do send them; the text is still kept).
- * KZ_ERR_NOSPACE if out is too small (2*len+1 bytes always suffice... plus
- * one: use 3*len/2+4).
+ * A U+0000 unit is kept as a NUL byte inside the text: trust *out_len.
+ * KZ_ERR_NOSPACE if out is too small (3*len/2+1 bytes always suffice).
  */
 kz_status ucs2_to_utf8(const uint8_t *be, size_t len, char *out, size_t cap, size_t *out_len,
                        kz_err *err);

@@ -89,8 +89,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         " LEFT JOIN ranked r ON r.task_id = t.id AND r.rk = 1"
         " WHERE t.batch_id = ?1 ORDER BY t.id",
     [ST_ANSWERS] =
-        "SELECT t.ext_id, w.id, w.phone, a.value, a.state, a.received_at"
-        " FROM answers a JOIN tasks t ON t.id = a.task_id JOIN workers w ON w.id = a.worker_id"
+        "SELECT t.ext_id, a.worker_id, a.value, a.state, a.received_at"
+        " FROM answers a JOIN tasks t ON t.id = a.task_id"
         " WHERE t.batch_id = ?1 ORDER BY t.id, a.received_at, a.id",
     [ST_BATCHES] =
         "SELECT b.name, r.name, b.state, b.currency, b.reward_minor, b.redundancy,"
@@ -266,6 +266,8 @@ void store_close(kz_store *st)
         return;
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
+    for (int i = 0; i < STORE_ENGINE_STMTS; i++)
+        sqlite3_finalize(st->eng[i]);
     if (st->db)
         sqlite3_close(st->db);
     free(st);

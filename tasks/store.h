@@ -199,8 +199,7 @@ kz_status store_results_each(kz_store *st, int64_t batch_id,
 /* One answer for the --answers export. Pointers valid during the callback only. */
 typedef struct store_answer_row {
     const char *ext_id;
-    int64_t worker_id;
-    const char *worker_phone;
+    int64_t worker_id; /* internal id: turn it into a pseudonym before it leaves */
     const char *value;
     const char *state;
     int64_t received_at;

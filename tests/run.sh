@@ -40,7 +40,7 @@ run_one() {
     total_fail=$((total_fail + f))
 }
 
-for t in "$B"/tests/unit/test_* "$B"/tests/vectors/test_*; do
+for t in "$B"/tests/unit/test_* "$B"/tests/vectors/test_* "$B"/tests/integration/test_*; do
     [ -x "$t" ] || continue
     run_one "$(basename "$t")" "$t"
 done

@@ -101,6 +101,10 @@ def test_cusd(skip):
         if v["text"] is None and rc != 0:
             check(rc == 1 and len(err.strip().split("\n")) == 1, f"{label}: clean refusal")
             continue
+        if v["text"] is None and "decoded_as_is" in v:
+            # the source altered the payload: no decoder can tell; we must
+            # give exactly what a straight decode yields
+            v = dict(v, text=v["decoded_as_is"])
         check(rc == 0, f"{label}: exit {rc}: {err.strip()}")
         if rc != 0:
             continue
@@ -138,7 +142,9 @@ def test_encode():
             check(int(n) == len(h) // 2 - 1, f"{label}: TPDU length {n} for {len(h)//2} octets")
             sms = gammu_decode(h)
             check(sms["Number"] == opts[1], f"{label}: gammu reads number {sms['Number']}")
-            joined += sms["Text"]
+            # gammu pads extension-character text with NULs and junk after a NUL
+            # (see the vectors README); compare up to the first NUL
+            joined += sms["Text"].split("\x00")[0]
             if "--srr" in opts:
                 check(int(h[2:4], 16) & 0x20, f"{label}: SRR bit")
         check(joined == text, f"{label}: gammu reads the text back")

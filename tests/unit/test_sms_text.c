@@ -199,7 +199,8 @@ static void test_space_and_range(void)
     KT_CHECK(plan_it(SMS_CODING_AUTO, 8) == KZ_OK && plan.nsegments == 255, "255 segments");
     KT_CHECK(sms_count_segments(text, text_len) == 255, "count 255");
     build("a", 153 * 255 + 1, "", 0);
-    KT_CHECK(plan_it(SMS_CODING_AUTO, 8) == KZ_ERR_RANGE && plan.nsegments == 256, "256 is too many");
+    KT_CHECK(plan_it(SMS_CODING_AUTO, 8) == KZ_ERR_RANGE && plan.nsegments == 256,
+             "256 is too many");
     KT_CHECK(sms_count_segments(text, text_len) == 0, "count of too many is 0");
     KT_CHECK(sms_count_segments("", 0) == 1, "empty counts 1");
     KT_CHECK(sms_count_segments("\xFF", 1) == 0, "invalid counts 0");

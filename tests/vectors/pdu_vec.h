@@ -22,7 +22,7 @@
 typedef struct vec_skip {
     char file[64];
     char id[96];
-    char reason[400];
+    char reason[1024];
 } vec_skip;
 
 static vec_skip vec_skips[VEC_SKIP_MAX];
@@ -34,7 +34,7 @@ static inline void vec_load_skips(void)
 {
     const char *path = getenv("KAZI_SKIP");
     FILE *f = fopen(path && *path ? path : "tests/vectors/skip.txt", "r");
-    char line[600];
+    char line[2048];
     if (!f) {
         KT_CHECK(f != NULL, "cannot open tests/vectors/skip.txt (run from the project root)");
         return;

@@ -1,0 +1,125 @@
+/*
+ * cli_db.c - the database subcommands' shared helpers (see cli_db.h).
+ * Owns: the default database path and how tables line up. Never touches SQL.
+ */
+#include "cli_db.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+const char *cli_db_path(const char *given)
+{
+    return given && *given ? given : CLI_DB_DEFAULT;
+}
+
+int cli_db_open(const char *path, int create, kz_store **out)
+{
+    kz_err err;
+    kz_err_clear(&err);
+    if (store_open(path, create ? STORE_OPEN_CREATE : 0, out, &err) != KZ_OK) {
+        fprintf(stderr, "kazi: %s\n", err.msg);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+void cli_table_init(cli_table *t, size_t ncols, const char *const *head,
+                    const unsigned char *right)
+{
+    memset(t, 0, sizeof *t);
+    t->ncols = ncols;
+    t->head = head;
+    t->right = right;
+}
+
+int cli_table_add(cli_table *t, const char *const *row)
+{
+    if (t->nrows == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 16;
+        char **nc = realloc(t->cells, cap * t->ncols * sizeof *nc);
+        if (!nc)
+            return -1;
+        t->cells = nc;
+        t->cap = cap;
+    }
+    char **r = t->cells + t->nrows * t->ncols;
+    for (size_t i = 0; i < t->ncols; i++) {
+        r[i] = strdup(row[i] ? row[i] : "");
+        if (!r[i]) {
+            while (i--)
+                free(r[i]);
+            return -1;
+        }
+    }
+    t->nrows++;
+    return 0;
+}
+
+/* Columns a UTF-8 string takes on a terminal (one per code point). */
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static void print_cell(FILE *f, const char *s, size_t w, int right, int last)
+{
+    size_t pad = w - width(s);
+    if (right)
+        fprintf(f, "%*s%s", (int)pad, "", s);
+    else if (last)
+        fputs(s, f);
+    else
+        fprintf(f, "%s%*s", s, (int)pad, "");
+}
+
+void cli_table_print(const cli_table *t, FILE *f)
+{
+    size_t *w = calloc(t->ncols, sizeof *w);
+    if (!w)
+        return;
+    for (size_t c = 0; c < t->ncols; c++) {
+        w[c] = width(t->head[c]);
+        for (size_t r = 0; r < t->nrows; r++) {
+            size_t cw = width(t->cells[r * t->ncols + c]);
+            if (cw > w[c])
+                w[c] = cw;
+        }
+    }
+    for (size_t c = 0; c < t->ncols; c++) {
+        print_cell(f, t->head[c], w[c], t->right && t->right[c], c + 1 == t->ncols);
+        fputs(c + 1 == t->ncols ? "\n" : "  ", f);
+    }
+    for (size_t r = 0; r < t->nrows; r++)
+        for (size_t c = 0; c < t->ncols; c++) {
+            print_cell(f, t->cells[r * t->ncols + c], w[c], t->right && t->right[c],
+                       c + 1 == t->ncols);
+            fputs(c + 1 == t->ncols ? "\n" : "  ", f);
+        }
+    free(w);
+}
+
+void cli_table_free(cli_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    t->cells = NULL;
+    t->nrows = t->cap = 0;
+}
+
+void cli_time_format(int64_t t, char *out, size_t cap)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (t == 0 || !localtime_r(&tt, &tm) || strftime(out, cap, "%Y-%m-%d %H:%M", &tm) == 0)
+        snprintf(out, cap, "-");
+}

@@ -1,0 +1,358 @@
+/*
+ * modem_rx.c - the receiving side: unsolicited result codes (after the
+ * channel has held them past any command), reading a message on +CMTI or
+ * +CDSI, full AT+CMGL=4 sweeps, +CMT/+CDS routed directly, and deleting a
+ * message only after the receiver's callback returned KZ_OK.
+ * Owns the table of committed-but-not-yet-deleted messages, keyed by SIM
+ * index and a hash of the PDU, so a committed message is never handed over
+ * twice and a delete is never aimed at a different message that reused its
+ * index. Never deletes a message the receiver has not committed, never
+ * deletes an undecodable one, never handles a URC inside a command's wait.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "at_scan.h"
+#include "hex.h"
+#include "modem_internal.h"
+
+/* FNV-1a over the PDU. */
+static uint32_t pdu_hash(const uint8_t *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* ---- committed, awaiting delete ---- */
+
+static pending_del *del_find(modem *m, int index)
+{
+    for (size_t i = 0; i < MODEM_DEL_MAX; i++)
+        if (m->dels[i].used && m->dels[i].index == index)
+            return &m->dels[i];
+    return NULL;
+}
+
+static pending_del *del_add(modem *m, int index, uint32_t hash)
+{
+    for (size_t i = 0; i < MODEM_DEL_MAX; i++) {
+        pending_del *d = &m->dels[i];
+        if (!d->used) {
+            *d = (pending_del){.used = true, .index = index, .hash = hash};
+            return d;
+        }
+    }
+    return NULL;
+}
+
+static bool del_room(const modem *m)
+{
+    for (size_t i = 0; i < MODEM_DEL_MAX; i++)
+        if (!m->dels[i].used)
+            return true;
+    return false;
+}
+
+static void cmgd_done(modem *m, modem_job *j, const at_reply *r)
+{
+    pending_del *d = del_find(m, (int)j->arg);
+    if (!d)
+        return;
+    d->inflight = false;
+    if (r->st == KZ_OK) {
+        d->used = false;
+        if (m->st.storage_used > 0)
+            m->st.storage_used--;
+        return;
+    }
+    if (!modem_reply_aborted(r) && r->st != KZ_ERR_TIMEOUT) {
+        char t[96];
+        modem_reply_text(r, t, sizeof t);
+        modem_event(m, 1, "AT+CMGD=%d: %s (the next sweep checks the message and retries)",
+                    (int)j->arg, t);
+    }
+}
+
+static void queue_delete(modem *m, pending_del *d)
+{
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "AT+CMGD=%d", d->index);
+    if (modem_job_submit(m, cmd, NULL, JOB_RETRY, modem_cmd_timeout(m), cmgd_done, d->index,
+                         false))
+        d->inflight = true;
+}
+
+/* ---- handing a message to the receiver ---- */
+
+static kz_status hand_over(modem *m, const sms_message *msg, const uint8_t *pdu, size_t n)
+{
+    if (msg->type == SMS_DELIVER) {
+        if (!m->cb.on_sms)
+            return KZ_ERR_STATE;
+        kz_status st = m->cb.on_sms(m->cb.ctx, m, msg, pdu, n);
+        if (st == KZ_OK)
+            m->st.received++;
+        return st;
+    }
+    if (msg->type == SMS_STATUS_REPORT) {
+        if (!m->cb.on_status_report)
+            return KZ_ERR_STATE;
+        uint64_t id = modem_tx_match(m, msg->mr, msg->address.text);
+        return m->cb.on_status_report(m->cb.ctx, m, id, msg);
+    }
+    return KZ_ERR_UNSUPPORTED; /* an SMS-SUBMIT stored on the SIM: not ours to take */
+}
+
+/*
+ * Decode hex (stated TPDU length len, -1 unknown) into pdu; false (and a
+ * report naming where) when it is not a well-formed PDU.
+ */
+static bool decode_hex(modem *m, const char *where, const char *hex, size_t hexlen, int len,
+                       uint8_t *pdu, size_t *n, sms_message *msg)
+{
+    kz_err err;
+    kz_err_clear(&err);
+    if (hex_decode(hex, hexlen, pdu, SMS_PDU_MAX, n, &err) != KZ_OK || *n < 2) {
+        modem_event(m, 1, "%s: the PDU is not hex (%s)", where, err.msg);
+        return false;
+    }
+    if (len >= 0 && (size_t)pdu[0] + 1 + (size_t)len != *n) {
+        modem_event(m, 1, "%s: PDU length %zu does not match the stated %d", where, *n, len);
+        return false;
+    }
+    if (pdu_decode(pdu, *n, true, msg, &err) != KZ_OK) {
+        modem_event(m, 1, "%s: undecodable PDU (%s)", where, err.msg);
+        return false;
+    }
+    return true;
+}
+
+/* A message read from storage at index (AT+CMGR or AT+CMGL). */
+static void stored_message(modem *m, int index, int len, const char *hex, size_t hexlen)
+{
+    uint8_t pdu[SMS_PDU_MAX];
+    size_t n = 0;
+    sms_message msg;
+    char where[48];
+    snprintf(where, sizeof where, "message %d in %s", index, m->st.storage);
+    kz_err err;
+    if (hex_decode(hex, hexlen, pdu, sizeof pdu, &n, &err) != KZ_OK) {
+        modem_event(m, 1, "%s: the PDU is not hex; left on the SIM", where);
+        return;
+    }
+    uint32_t h = pdu_hash(pdu, n);
+    pending_del *d = del_find(m, index);
+    if (d && d->hash == h) {
+        if (!d->inflight)
+            queue_delete(m, d); /* committed before: only the delete is missing */
+        return;
+    }
+    if (d && !d->inflight)
+        d->used = false; /* that one is gone; this is a new message at the same index */
+    if (d && d->inflight)
+        return; /* decide after the delete's answer */
+    if (!decode_hex(m, where, hex, hexlen, len, pdu, &n, &msg)) {
+        modem_event(m, 1, "%s left on the SIM", where);
+        return;
+    }
+    if (!del_room(m))
+        return; /* too many deletes outstanding: the next sweep takes it */
+    kz_status st = hand_over(m, &msg, pdu, n);
+    if (st == KZ_OK) {
+        pending_del *nd = del_add(m, index, h);
+        if (nd)
+            queue_delete(m, nd);
+    } else if (st != KZ_ERR_UNSUPPORTED) {
+        modem_event(m, 2, "%s not committed by the receiver (%s): left for the next sweep",
+                    where, kz_strerror(st));
+    }
+}
+
+/* ---- AT+CMGR ---- */
+
+static void cmgr_done(modem *m, modem_job *j, const at_reply *r)
+{
+    if (r->st != KZ_OK)
+        return; /* the next sweep finds it */
+    for (size_t i = 0; i < r->nlines; i++) {
+        at_msg_header h;
+        if (at_scan_cmgr(r->line[i], r->len[i], &h) != KZ_OK)
+            continue;
+        if (h.pdu)
+            stored_message(m, (int)j->arg, h.length, h.pdu, h.pdu_len);
+        else if (i + 1 < r->nlines)
+            stored_message(m, (int)j->arg, h.length, r->line[i + 1], r->len[i + 1]);
+        return;
+    }
+}
+
+static void read_index(modem *m, int index)
+{
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "AT+CMGR=%d", index);
+    modem_job_submit(m, cmd, NULL, JOB_RETRY, modem_cmd_timeout(m), cmgr_done, index, false);
+}
+
+/* ---- AT+CMGL=4 sweeps ---- */
+
+static bool index_listed(const int *listed, size_t n, int index)
+{
+    for (size_t i = 0; i < n; i++)
+        if (listed[i] == index)
+            return true;
+    return false;
+}
+
+/* Committed entries whose message is no longer stored were deleted after all. */
+static void prune_deleted(modem *m, const int *listed, size_t n)
+{
+    for (size_t i = 0; i < MODEM_DEL_MAX; i++) {
+        pending_del *d = &m->dels[i];
+        if (d->used && !d->inflight && !index_listed(listed, n, d->index))
+            d->used = false;
+    }
+}
+
+static void cmgl_done(modem *m, modem_job *j, const at_reply *r)
+{
+    (void)j;
+    m->sweep_inflight = false;
+    if (r->st != KZ_OK)
+        return;
+    int listed[MODEM_DEL_MAX];
+    size_t nlisted = 0;
+    for (size_t i = 0; i < r->nlines; i++) {
+        at_msg_header h;
+        if (at_scan_cmgl(r->line[i], r->len[i], &h) != KZ_OK)
+            continue;
+        if (nlisted < MODEM_DEL_MAX)
+            listed[nlisted++] = h.index;
+        if (h.pdu) {
+            stored_message(m, h.index, h.length, h.pdu, h.pdu_len);
+        } else if (i + 1 < r->nlines) {
+            stored_message(m, h.index, h.length, r->line[i + 1], r->len[i + 1]);
+            i++;
+        }
+    }
+    if (nlisted < MODEM_DEL_MAX)
+        prune_deleted(m, listed, nlisted);
+    m->st.sweeps++;
+}
+
+void modem_sweep_start(modem *m)
+{
+    m->next_sweep = m->cfg.probe_only ? MODEM_NEVER : m->now + m->cfg.sweep_interval_ms;
+    if (m->sweep_inflight || m->cfg.probe_only)
+        return;
+    if (modem_job_submit(m, "AT+CMGL=4", NULL, JOB_RETRY, modem_long_timeout(m), cmgl_done, 0,
+                         false))
+        m->sweep_inflight = true;
+}
+
+void modem_sweep_soon(modem *m)
+{
+    if (m->now - m->last_full_sweep < modem_cmd_timeout(m))
+        return;
+    m->last_full_sweep = m->now;
+    m->next_sweep = m->now;
+}
+
+void modem_sweep_if_full(modem *m)
+{
+    if (m->st.storage_total > 0 && m->st.storage_used >= m->st.storage_total)
+        modem_sweep_soon(m);
+}
+
+/* ---- +CMT / +CDS routed directly ---- */
+
+static void direct_message(modem *m, const at_urc_msg *u)
+{
+    at_msg_header h;
+    uint8_t pdu[SMS_PDU_MAX];
+    size_t n = 0;
+    sms_message msg;
+    const char *what = u->urc == AT_URC_CMT ? "+CMT" : "+CDS";
+    if (at_scan_cmt(u->line, u->len, &h) != KZ_OK || !u->body ||
+        !decode_hex(m, what, u->body, u->body_len, h.length, pdu, &n, &msg)) {
+        modem_event(m, 0, "%s: unreadable message routed directly: lost", what);
+        return;
+    }
+    kz_status st = hand_over(m, &msg, pdu, n);
+    if (st == KZ_OK && m->csms_service == 1) {
+        modem_job_submit(m, "AT+CNMA", NULL, JOB_RETRY, modem_cmd_timeout(m), NULL, 0, true);
+        return;
+    }
+    if (st != KZ_OK && m->csms_service != 1)
+        modem_event(m, 0, "%s: routed directly and not committed (%s): lost", what,
+                    kz_strerror(st));
+}
+
+/* ---- URCs ---- */
+
+static void on_cmti(modem *m, const at_urc_msg *u)
+{
+    at_mem_index mi;
+    if (at_scan_cmti(u->line, u->len, &mi) != KZ_OK) {
+        modem_sweep_soon(m);
+        return;
+    }
+    if (m->st.storage[0] && strcmp(mi.mem, m->st.storage) != 0)
+        modem_event(m, 1, "new message in \"%s\", not in \"%s\"", mi.mem, m->st.storage);
+    read_index(m, mi.index);
+}
+
+static void on_creg(modem *m, const at_urc_msg *u)
+{
+    at_creg c;
+    if (at_scan_creg(u->line, u->len, false, &c) != KZ_OK)
+        return;
+    m->st.reg_stat = c.stat;
+    m->next_poll = m->now; /* confirm, and update operator and signal */
+}
+
+static bool ready_for_messages(const modem *m)
+{
+    return m->port && !m->cfg.probe_only &&
+           (m->st.state == MODEM_READY || m->st.state == MODEM_SEARCHING);
+}
+
+void modem_rx_urc(modem *m, const at_urc_msg *u)
+{
+    if (!m->port)
+        return;
+    if (u->kind == AT_EV_STRAY_LINE) {
+        if (strncmp(u->line, "+CIEV: \"SMSFULL\",1", 18) == 0)
+            modem_sweep_soon(m);
+        return;
+    }
+    switch (u->urc) {
+    case AT_URC_CMTI:
+    case AT_URC_CDSI:
+        if (ready_for_messages(m))
+            on_cmti(m, u);
+        break;
+    case AT_URC_CMT:
+    case AT_URC_CDS:
+        if (!m->cfg.probe_only)
+            direct_message(m, u);
+        break;
+    case AT_URC_CUSD:
+        modem_ussd_urc(m, u->line, u->len);
+        break;
+    case AT_URC_CREG:
+        on_creg(m, u);
+        break;
+    case AT_URC_BOOT:
+        modem_boot_seen(m, u->line);
+        break;
+    case AT_URC_POWER_DOWN:
+        modem_event(m, 0, "the modem says \"%s\"", u->line);
+        break;
+    default:
+        break;
+    }
+}

@@ -1,0 +1,167 @@
+/*
+ * engine.h - the task engine: offering tasks to workers, taking answers,
+ * aggregating them into results, and the money each answer earns.
+ * Owns: eligibility and fairness of dispatch, assignment references (the
+ * short numbers workers type), offer expiry, MORE and SKIP, aggregation and
+ * "needs review", reward and SMS-refund ledger entries, rejections, appeals
+ * and their decisions, automatic acceptance.
+ * Never renders text, parses SMS, logs or reads configuration files: the
+ * conversation layer (tasks/conv.h) turns SMS into these calls and results
+ * into templates. All times are Unix seconds (UTC) passed in by the caller.
+ */
+#ifndef KAZI_ENGINE_H
+#define KAZI_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+#include "store.h"
+
+typedef struct engine_config {
+    int tz_offset_minutes;     /* local time of the deployment (Kenya: +180) */
+    int push_from_minute;      /* unsolicited offers only from 07:00 ... */
+    int push_to_minute;        /* ... to 19:00 local (minutes after midnight) */
+    int offer_seconds;         /* time to answer an offer before it returns to the pool */
+    int more_seconds;          /* what one MORE adds */
+    int max_extensions;        /* MOREs allowed per offer */
+    int max_open_per_worker;   /* offers a worker may hold at once */
+    int gold_per_mille;        /* gold tasks mixed in per 1000 offers */
+    int agreement_percent;     /* plurality share needed to resolve (e.g. 67) */
+    int max_redundancy_extra;  /* extra workers an unresolved task may go to before review */
+    int auto_accept_days;      /* pending answers accepted after this many days */
+    int64_t sms_refund_minor;  /* per reply segment a worker sends (KES 120 = KSh 1.20) */
+    char currency[4];          /* "KES" */
+} engine_config;
+
+/* Defaults for a Kenyan deployment (../shared/economics.md). */
+void engine_config_defaults(engine_config *cfg);
+
+/* One task offered to one worker: what the conversation layer needs to word it. */
+typedef struct engine_offer {
+    int64_t assignment_id;
+    int64_t task_id;
+    int ref;                   /* the short number the worker types (1-9999) */
+    char requester[65];
+    char batch[65];
+    char type[12];             /* verify | choice | transcribe */
+    char prompt[481];
+    char options[481];         /* "Yes|No|Closed", "" for transcribe */
+    int est_seconds;
+    int64_t reward_minor;
+    char currency[4];
+    int64_t due_at;
+} engine_offer;
+
+/*
+ * Offer worker_id one task now, if one is eligible: the worker is active
+ * (and, unless solicited, inside their own hours and the push window and
+ * not paused), under max_open_per_worker, never offered the same task
+ * twice, tasks needing answers spread fairly (fewest answers first, then
+ * oldest), gold tasks mixed in at gold_per_mille. solicited is true when the
+ * worker asked (NEXT): the push window and the worker's hours do not apply
+ * to a reply to their own request. *found false when nothing is eligible.
+ * Runs in its own IMMEDIATE transaction unless one is open.
+ */
+kz_status engine_offer_next(kz_store *st, const engine_config *cfg, int64_t worker_id,
+                            int64_t now, bool solicited, engine_offer *out, bool *found,
+                            kz_err *err);
+
+typedef enum engine_answer_status {
+    ENGINE_ANSWER_OK = 0,       /* recorded; earned_minor credited */
+    ENGINE_ANSWER_NO_TASK,      /* no open offer with that ref for this worker */
+    ENGINE_ANSWER_AMBIGUOUS,    /* a bare answer while several offers are open */
+    ENGINE_ANSWER_TWICE,        /* this worker already answered that task */
+    ENGINE_ANSWER_BAD_OPTION,   /* not one of the options (n_options says how many) */
+    ENGINE_ANSWER_LATE          /* the offer expired; recorded as late, not paid */
+} engine_answer_status;
+
+typedef struct engine_answer_result {
+    engine_answer_status status;
+    int ref;
+    int64_t answer_id;
+    int64_t earned_minor;      /* reward + SMS refund credited by this answer */
+    char currency[4];
+    int n_options;
+    char value[481];           /* the normalised answer */
+} engine_answer_result;
+
+/*
+ * Take worker_id's answer `text` to the offer `ref` (0 for a bare answer,
+ * allowed when exactly one offer is open). A choice/verify answer is an
+ * option number or the option's text (case-insensitive, also YES/NO/NDIYO/
+ * HAPANA for Yes/No options); a transcription is kept as sent. message_id
+ * (0 if none) and segments (the inbound SMS's segment count) drive the SMS
+ * refund, once per message. Aggregates the task when it has enough answers.
+ * A database failure is a status; an answer outcome is out->status.
+ */
+kz_status engine_answer(kz_store *st, const engine_config *cfg, int64_t worker_id, int ref,
+                        const char *text, int64_t message_id, int segments, int64_t now,
+                        engine_answer_result *out, kz_err *err);
+
+/* SKIP: free the offer ref, no penalty. *found false if no such open offer. */
+kz_status engine_skip(kz_store *st, int64_t worker_id, int ref, int64_t now, bool *found,
+                      kz_err *err);
+
+/*
+ * MORE: extend the offer ref by more_seconds. *new_due receives the new due
+ * time; *found false if no such open offer; *allowed false once
+ * max_extensions is reached (nothing changes then).
+ */
+kz_status engine_more(kz_store *st, const engine_config *cfg, int64_t worker_id, int ref,
+                      int64_t now, int64_t *new_due, bool *found, bool *allowed, kz_err *err);
+
+/* Return expired offers to the pool (no penalty). *n (may be NULL) receives how many. */
+kz_status engine_expire(kz_store *st, int64_t now, size_t *n, kz_err *err);
+
+/*
+ * Call cb for each worker who may get an unsolicited offer now (active, not
+ * paused, inside their hours and the push window, under the open limit).
+ * Stops early when cb returns non-zero.
+ */
+kz_status engine_push_each(kz_store *st, const engine_config *cfg, int64_t now,
+                           int (*cb)(void *ctx, int64_t worker_id), void *ctx, kz_err *err);
+
+/* Accept answers pending longer than auto_accept_days. *n may be NULL. */
+kz_status engine_auto_accept(kz_store *st, const engine_config *cfg, int64_t now, size_t *n,
+                             kz_err *err);
+
+/*
+ * A requester rejects an answer: reason required (sent to the worker). The
+ * reward is held (a 'hold' ledger entry), not forfeited, until the appeal
+ * window closes or an appeal is decided.
+ */
+kz_status engine_reject(kz_store *st, int64_t answer_id, const char *reason, int64_t now,
+                        kz_err *err);
+
+/* APPEAL ref reason: *appeal_id receives the new appeal; KZ_ERR_STATE if not rejected. */
+kz_status engine_appeal_open(kz_store *st, int64_t worker_id, int ref, const char *reason,
+                             int64_t now, int64_t *appeal_id, kz_err *err);
+
+/* A human decides: overturn releases the held money; uphold reverses it. Reason required. */
+kz_status engine_appeal_decide(kz_store *st, int64_t appeal_id, bool overturn,
+                               const char *reviewer, const char *reason, int64_t now,
+                               kz_err *err);
+
+/* A worker's money in one currency: available to cash out, held, paid out. */
+typedef struct engine_balance {
+    int64_t available_minor;
+    int64_t held_minor;
+    int64_t paid_minor;
+    int64_t earned_minor;
+    char currency[4];
+} engine_balance;
+
+kz_status engine_balance_get(kz_store *st, int64_t worker_id, const char *currency,
+                             engine_balance *out, kz_err *err);
+
+/* Accuracy feedback for a worker (from gold and agreement); never used to ban. */
+typedef struct engine_accuracy {
+    int64_t answers, gold_seen, gold_right, agreed, compared;
+} engine_accuracy;
+
+kz_status engine_accuracy_get(kz_store *st, int64_t worker_id, engine_accuracy *out,
+                              kz_err *err);
+
+#endif

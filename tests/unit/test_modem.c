@@ -1,0 +1,689 @@
+/*
+ * test_modem.c - the modem driver over a real pseudo-terminal against the
+ * simulator engine stepped in-process with a fake clock: init and identity,
+ * PIN handling (never reported), send with TP-MR, receive with delete only
+ * after commit (a receiver that refuses once), status reports matched to
+ * send_id, a USSD menu walk, cancel and timeout, and each fault: hang,
+ * spontaneous reset, vanish and return, +CMS ERROR, dead modem, SIM full.
+ * Never sleeps or reads the real clock.
+ */
+#include <poll.h>
+
+#include "harness.h"
+#include "modem.h"
+#include "sim_pty.h"
+
+typedef struct tctx {
+    simpty sp;
+    modem *m;
+    int64_t now;
+    /* receiver */
+    int sms_calls, sms_committed, refuse_next, refuse_all;
+    int on_sim_at_commit; /* commits that found their PDU still stored */
+    char last_text[512];
+    int reports;
+    uint64_t report_id;
+    uint8_t report_status;
+    /* sends */
+    int sent_calls;
+    uint64_t sent_id;
+    kz_status sent_st;
+    int sent_mr, sent_cms;
+    bool sent_retry;
+    /* ussd */
+    int ussd_calls;
+    kz_status ussd_st;
+    int ussd_status;
+    char ussd_text[1024];
+    /* reports */
+    int states[8];
+    bool secret_leaked;
+    const char *secret;
+    char last_reason[300];
+} tctx;
+
+static bool pdu_on_sim(const sim_engine *e, const uint8_t *pdu, size_t len)
+{
+    sim_slot_view v;
+    for (size_t i = 0; sim_storage_get(e, i, &v); i++)
+        if (v.pdu_len == len && memcmp(v.pdu, pdu, len) == 0)
+            return true;
+    return false;
+}
+
+static size_t sim_stored(const sim_engine *e)
+{
+    sim_slot_view v;
+    size_t n = 0;
+    while (sim_storage_get(e, n, &v))
+        n++;
+    return n;
+}
+
+static kz_status on_sms(void *ctx, modem *m, const sms_message *msg, const uint8_t *pdu,
+                        size_t len)
+{
+    (void)m;
+    tctx *t = ctx;
+    t->sms_calls++;
+    if (t->refuse_all || t->refuse_next > 0) {
+        if (t->refuse_next > 0)
+            t->refuse_next--;
+        return KZ_ERR_DB;
+    }
+    t->sms_committed++;
+    if (pdu_on_sim(t->sp.e, pdu, len))
+        t->on_sim_at_commit++;
+    snprintf(t->last_text, sizeof t->last_text, "%s", msg->text);
+    return KZ_OK;
+}
+
+static kz_status on_report(void *ctx, modem *m, uint64_t send_id, const sms_message *r)
+{
+    (void)m;
+    tctx *t = ctx;
+    t->reports++;
+    t->report_id = send_id;
+    t->report_status = r->status;
+    return KZ_OK;
+}
+
+static void on_sent(void *ctx, modem *m, uint64_t id, kz_status st, int mr, int cms, bool retry)
+{
+    (void)m;
+    tctx *t = ctx;
+    t->sent_calls++;
+    t->sent_id = id;
+    t->sent_st = st;
+    t->sent_mr = mr;
+    t->sent_cms = cms;
+    t->sent_retry = retry;
+}
+
+static void on_ussd(void *ctx, modem *m, uint64_t sid, kz_status st, const cusd_reply *r)
+{
+    (void)m, (void)sid;
+    tctx *t = ctx;
+    t->ussd_calls++;
+    t->ussd_st = st;
+    t->ussd_status = r ? r->status : -1;
+    snprintf(t->ussd_text, sizeof t->ussd_text, "%s", r && r->has_text ? r->text : "");
+    if (getenv("KAZI_TEST_VERBOSE"))
+        fprintf(stderr, "ussd %llu st %d status %d %s\n", (unsigned long long)sid, st, t->ussd_status, t->ussd_text);
+}
+
+static void check_secret(tctx *t, const char *msg)
+{
+    if (t->secret && strstr(msg, t->secret))
+        t->secret_leaked = true;
+}
+
+static void on_state(void *ctx, modem *m, modem_state s, const char *reason)
+{
+    (void)m;
+    tctx *t = ctx;
+    if ((unsigned)s < 8)
+        t->states[s]++;
+    snprintf(t->last_reason, sizeof t->last_reason, "%s", reason);
+    check_secret(t, reason);
+}
+
+static void on_event(void *ctx, modem *m, int level, const char *msg)
+{
+    (void)m, (void)level;
+    check_secret(ctx, msg);
+    if (getenv("KAZI_TEST_VERBOSE"))
+        fprintf(stderr, "event %d: %s\n", level, msg);
+}
+
+static int setup(tctx *t, const sim_config *scfg, modem_config *mcfg)
+{
+    memset(t, 0, sizeof *t);
+    t->now = 1000;
+    kz_err err;
+    sim_engine *e = sim_new(scfg, (uint64_t)t->now, &err);
+    if (!e || simpty_open(&t->sp, e, (uint64_t)t->now) != 0)
+        return -1;
+    mcfg->name = "m1";
+    mcfg->port = t->sp.link;
+    modem_callbacks cb = {.ctx = t, .on_sms = on_sms, .on_status_report = on_report,
+                          .on_sent = on_sent, .on_ussd = on_ussd, .on_state = on_state,
+                          .on_event = on_event};
+    t->m = modem_new(mcfg, &cb, &err);
+    return t->m ? 0 : -1;
+}
+
+static void teardown(tctx *t)
+{
+    modem_free(t->m);
+    simpty_close(&t->sp);
+}
+
+/* Longest jump of the fake clock when all is quiet (tests that answer menus
+ * or inject faults at a chosen moment keep it short). */
+static int64_t g_max_jump = INT64_MAX;
+
+/* One round: simulator, modem I/O, timers; the clock jumps when all is quiet. */
+static void step(tctx *t)
+{
+    t->sp.now = (uint64_t)t->now;
+    simpty_pump(&t->sp);
+    bool io = false;
+    int fd = modem_fd(t->m);
+    if (fd >= 0) {
+        struct pollfd p = {.fd = fd, .events = modem_poll_events(t->m)};
+        if (poll(&p, 1, 2) > 0 && p.revents) {
+            io = true;
+            modem_on_io(t->m, p.revents, t->now);
+        }
+    }
+    modem_tick(t->m, t->now);
+    if (t->sp.moved || io)
+        return;
+    int64_t next = modem_next_deadline(t->m);
+    uint64_t sd = simpty_deadline(&t->sp);
+    if (sd != UINT64_MAX && (int64_t)sd < next)
+        next = (int64_t)sd;
+    if (next <= t->now)
+        next = t->now + 1;
+    if (next == INT64_MAX)
+        next = t->now + 1000;
+    if (next - t->now > g_max_jump)
+        next = t->now + g_max_jump;
+    t->now = next;
+}
+
+static modem_state state(tctx *t)
+{
+    modem_status s;
+    modem_get_status(t->m, &s);
+    return s.state;
+}
+
+static bool run_until_state(tctx *t, modem_state want, int max)
+{
+    for (int i = 0; i < max; i++) {
+        if (state(t) == want)
+            return true;
+        step(t);
+    }
+    return state(t) == want;
+}
+
+static void run_until(tctx *t, const int *flag, int want, int max)
+{
+    for (int i = 0; i < max && *flag < want; i++)
+        step(t);
+}
+
+/* Run for ms of fake time. */
+static void run_for(tctx *t, int64_t ms)
+{
+    int64_t end = t->now + ms;
+    for (int i = 0; i < 100000 && t->now < end; i++)
+        step(t);
+}
+
+static void fast_config(modem_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->cmd_timeout_ms = 2000;
+    c->poll_interval_ms = 30000;
+    c->sweep_interval_ms = 300000;
+    c->reopen_interval_ms = 1000;
+    c->boot_wait_ms = 3000;
+}
+
+static void encode(const char *to, const char *text, bool srr, sms_pdu *pdu)
+{
+    sms_submit_opts o;
+    sms_submit_opts_init(&o);
+    o.to = to;
+    o.srr = srr;
+    size_t n;
+    KT_CHECK(pdu_encode_submit((const uint8_t *)text, strlen(text), &o, pdu, 1, &n, NULL) ==
+                 KZ_OK,
+             "encode");
+}
+
+static bool ready(tctx *t)
+{
+    return run_until_state(t, MODEM_READY, 3000);
+}
+
+/* ---- tests ---- */
+
+static void test_init_identity(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    modem_config mc;
+    fast_config(&mc);
+    if (setup(&t, &sc, &mc) != 0) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    KT_CHECK(state(&t) == MODEM_CLOSED && modem_fd(t.m) == -1, "closed before the first tick");
+    KT_CHECK(ready(&t), "ready");
+    for (int i = 0; i < 50; i++)
+        step(&t);
+    modem_status s;
+    modem_get_status(t.m, &s);
+    KT_STREQ(s.manufacturer, "SIMCOM_Ltd", "manufacturer");
+    KT_STREQ(s.model, "SIMCOM_SIM800", "model");
+    KT_STREQ(s.imei, "867856030123459", "imei");
+    KT_STREQ(s.imsi, "639020123456789", "imsi");
+    KT_STREQ(s.operator_name, "Safaricom", "operator");
+    KT_STREQ(s.smsc, "+254722500029", "smsc");
+    KT_STREQ(s.storage, "SM", "storage");
+    KT_CHECK(s.signal_dbm == -73, "signal %d", s.signal_dbm);
+    KT_CHECK(s.reg_stat == 1, "registered home");
+    KT_CHECK(s.storage_total == 30 && s.storage_used == 0, "storage %d/%d", s.storage_used,
+             s.storage_total);
+    KT_CHECK(s.polls >= 1 && s.sweeps >= 1, "polled and swept (%llu %llu)",
+             (unsigned long long)s.polls, (unsigned long long)s.sweeps);
+    KT_CHECK(s.rx_bytes > 0, "bytes received");
+    KT_CHECK(strcmp(modem_state_name(MODEM_READY), "ready") == 0, "state name");
+    KT_CHECK(modem_next_deadline(t.m) > t.now, "idle until a timer");
+    teardown(&t);
+}
+
+static void test_pin(const char *sim_pin, const char *cfg_pin, modem_state want)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.pin = sim_pin;
+    modem_config mc;
+    fast_config(&mc);
+    mc.pin = cfg_pin;
+    if (setup(&t, &sc, &mc) != 0) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    t.secret = cfg_pin;
+    KT_CHECK(run_until_state(&t, want, 3000), "PIN %s/%s -> %s (now %s: %s)", sim_pin,
+             cfg_pin ? cfg_pin : "none", modem_state_name(want), modem_state_name(state(&t)),
+             t.last_reason);
+    run_for(&t, 120000); /* rechecks must not resend a refused PIN */
+    KT_CHECK(state(&t) == want, "stays %s", modem_state_name(want));
+    KT_CHECK(!t.secret_leaked, "the PIN never appears in a report");
+    if (want == MODEM_PIN_NEEDED && cfg_pin) {
+        sim_stats st;
+        sim_get_stats(t.sp.e, &st);
+        KT_CHECK(strstr(t.last_reason, "refused") != NULL, "reason says refused: %s",
+                 t.last_reason);
+    }
+    teardown(&t);
+}
+
+static void test_send_and_report(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.report_delay_ms = 5000;
+    modem_config mc;
+    fast_config(&mc);
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    sms_pdu p;
+    encode("+254711000111", "Task 42: is the shop open? Reply 42 1 yes, 42 2 no", true, &p);
+    KT_CHECK(modem_send_pdu(t.m, 0, &p) == KZ_ERR_INVALID, "send_id 0 refused");
+    KT_CHECK(modem_send_pdu(t.m, 77, &p) == KZ_OK, "queued");
+    KT_CHECK(t.sent_calls == 0, "on_sent never from inside modem_send_pdu");
+    run_until(&t, &t.sent_calls, 1, 2000);
+    KT_CHECK(t.sent_calls == 1 && t.sent_id == 77 && t.sent_st == KZ_OK, "sent (st %d)",
+             t.sent_st);
+    const sim_sent *ss = sim_sent_get(t.sp.e, 0);
+    KT_CHECK(ss && ss->mr == t.sent_mr, "TP-MR %d matches the modem's", t.sent_mr);
+    KT_CHECK(ss && strcmp(ss->msg.address.text, "+254711000111") == 0, "recipient");
+    run_until(&t, &t.reports, 1, 3000);
+    KT_CHECK(t.reports == 1 && t.report_id == 77 && t.report_status == 0,
+             "status report matched to send_id (%llu)", (unsigned long long)t.report_id);
+    for (int i = 0; i < 30; i++)
+        step(&t);
+    KT_CHECK(sim_stored(t.sp.e) == 0, "report deleted after commit");
+    /* a second send, then +CMS ERROR: 500 (retryable) and 304 (not) */
+    sim_fault(t.sp.e, SIM_FAULT_CMS, 500, 1000, (uint64_t)t.now);
+    KT_CHECK(modem_send_pdu(t.m, 78, &p) == KZ_OK, "queued 78");
+    run_until(&t, &t.sent_calls, 2, 2000);
+    sim_fault(t.sp.e, SIM_FAULT_CLEAR, 0, 0, (uint64_t)t.now);
+    KT_CHECK(t.sent_id == 78 && t.sent_st != KZ_OK && t.sent_cms == 500 && t.sent_retry,
+             "+CMS ERROR: 500 retryable (cms %d)", t.sent_cms);
+    sim_fault(t.sp.e, SIM_FAULT_CMS, 304, 1000, (uint64_t)t.now);
+    KT_CHECK(modem_send_pdu(t.m, 79, &p) == KZ_OK, "queued 79");
+    run_until(&t, &t.sent_calls, 3, 2000);
+    sim_fault(t.sp.e, SIM_FAULT_CLEAR, 0, 0, (uint64_t)t.now);
+    KT_CHECK(t.sent_id == 79 && t.sent_cms == 304 && !t.sent_retry, "+CMS ERROR: 304 final");
+    KT_CHECK(state(&t) == MODEM_READY, "still ready after send errors");
+    modem_status s;
+    modem_get_status(t.m, &s);
+    KT_CHECK(s.sent == 1 && s.failed_sends == 2, "counters %llu %llu",
+             (unsigned long long)s.sent, (unsigned long long)s.failed_sends);
+    teardown(&t);
+}
+
+static void test_receive_refuse_once(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    modem_config mc;
+    fast_config(&mc);
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    const char *text = "42 2";
+    KT_CHECK(sim_inject_text(t.sp.e, "+254722000222", text, strlen(text), SMS_CODING_AUTO, NULL,
+                             (uint64_t)t.now, NULL) == KZ_OK,
+             "inject");
+    run_until(&t, &t.sms_committed, 1, 2000);
+    KT_CHECK(t.sms_committed == 1 && t.on_sim_at_commit == 1, "committed while still on SIM");
+    KT_STREQ(t.last_text, text, "text");
+    for (int i = 0; i < 30; i++)
+        step(&t);
+    KT_CHECK(sim_stored(t.sp.e) == 0, "deleted after commit");
+    /* a receiver that refuses once: the message stays and returns at the next sweep */
+    t.refuse_next = 1;
+    const char *u = "Habari, jibu 42: ndiyo \xe2\x9c\x93";
+    sim_inject_text(t.sp.e, "+254722000333", u, strlen(u), SMS_CODING_AUTO, NULL,
+                    (uint64_t)t.now, NULL);
+    run_until(&t, &t.sms_calls, 2, 2000);
+    for (int i = 0; i < 30; i++)
+        step(&t);
+    KT_CHECK(t.sms_calls == 2 && t.sms_committed == 1, "refused once");
+    KT_CHECK(sim_stored(t.sp.e) == 1, "left on the SIM");
+    run_until(&t, &t.sms_committed, 2, 5000);
+    KT_CHECK(t.sms_committed == 2 && t.sms_calls == 3, "came back at the sweep (%d calls)",
+             t.sms_calls);
+    KT_STREQ(t.last_text, u, "UCS-2 text");
+    for (int i = 0; i < 30; i++)
+        step(&t);
+    KT_CHECK(sim_stored(t.sp.e) == 0, "deleted after the second, committed, delivery");
+    KT_CHECK(t.on_sim_at_commit == t.sms_committed, "every commit saw its PDU still stored");
+    teardown(&t);
+}
+
+static const char ussd_script[] = "code *334# root\n"
+                                  "node root\n"
+                                  "say M-PESA\n"
+                                  "say 1 Send money\n"
+                                  "say 2 My account\n"
+                                  "on 1 send\n"
+                                  "on 2 acct\n"
+                                  "node send\n"
+                                  "say Enter phone no.\n"
+                                  "match [0-9]+ amount\n"
+                                  "node amount\n"
+                                  "say Enter amount\n"
+                                  "match [0-9]+ done\n"
+                                  "end done\n"
+                                  "say Request accepted\n"
+                                  "end acct\n"
+                                  "say Balance: 0\n";
+
+static void test_ussd(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    modem_config mc;
+    fast_config(&mc);
+    mc.ussd_timeout_ms = 20000;
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    kz_err err;
+    KT_CHECK(sim_ussd_load(t.sp.e, ussd_script, strlen(ussd_script), &err) == KZ_OK,
+             "script: %s", err.msg);
+    g_max_jump = 1000; /* the user answers within a second */
+    KT_CHECK(modem_ussd_start(t.m, 5, "*334#") == KZ_OK, "start");
+    KT_CHECK(modem_ussd_start(t.m, 6, "*334#") == KZ_ERR_BUSY, "one session at a time");
+    run_until(&t, &t.ussd_calls, 1, 2000);
+    KT_CHECK(t.ussd_st == KZ_OK && t.ussd_status == 1, "menu (st %d, status %d)", t.ussd_st,
+             t.ussd_status);
+    KT_CHECK(strstr(t.ussd_text, "Send money") != NULL, "menu text: %s", t.ussd_text);
+    KT_CHECK(modem_ussd_reply(t.m, 9, "1") == KZ_ERR_NOTFOUND, "wrong session");
+    KT_CHECK(modem_ussd_reply(t.m, 5, "1") == KZ_OK, "answer 1");
+    run_until(&t, &t.ussd_calls, 2, 2000);
+    KT_STREQ(t.ussd_text, "Enter phone no.", "screen 2");
+    modem_ussd_reply(t.m, 5, "0712345678");
+    run_until(&t, &t.ussd_calls, 3, 2000);
+    KT_STREQ(t.ussd_text, "Enter amount", "screen 3");
+    modem_ussd_reply(t.m, 5, "100");
+    run_until(&t, &t.ussd_calls, 4, 2000);
+    KT_CHECK(t.ussd_status == 0, "session ends");
+    KT_STREQ(t.ussd_text, "Request accepted", "last screen");
+    KT_CHECK(modem_ussd_reply(t.m, 5, "1") == KZ_ERR_NOTFOUND, "closed");
+    /* cancel */
+    KT_CHECK(modem_ussd_start(t.m, 7, "*334#") == KZ_OK, "start again");
+    run_until(&t, &t.ussd_calls, 5, 2000);
+    KT_CHECK(modem_ussd_cancel(t.m, 7) == KZ_OK, "cancel");
+    run_for(&t, 60000);
+    KT_CHECK(t.ussd_calls == 5, "no report after cancel");
+    /* our timeout: the user never answers */
+    KT_CHECK(modem_ussd_start(t.m, 8, "*334#") == KZ_OK, "start a third");
+    run_until(&t, &t.ussd_calls, 6, 2000);
+    run_until(&t, &t.ussd_calls, 7, 5000);
+    KT_CHECK(t.ussd_calls == 7 && t.ussd_st == KZ_ERR_TIMEOUT, "timed out (st %d, %d calls)",
+             t.ussd_st, t.ussd_calls);
+    /* an unknown code: status 4 ends the session */
+    KT_CHECK(modem_ussd_start(t.m, 9, "*999#") == KZ_OK, "unknown code");
+    run_until(&t, &t.ussd_calls, 8, 2000);
+    KT_CHECK(t.ussd_status == 4 && modem_ussd_cancel(t.m, 9) == KZ_ERR_NOTFOUND,
+             "not supported ends it");
+    g_max_jump = INT64_MAX;
+    teardown(&t);
+}
+
+static void settle(tctx *t)
+{
+    modem_status s;
+    g_max_jump = 1;
+    for (int i = 0; i < 2000; i++) {
+        modem_get_status(t->m, &s);
+        if (s.polls >= 1 && s.sweeps >= 1)
+            break;
+        step(t);
+    }
+    for (int i = 0; i < 20; i++)
+        step(t);
+    g_max_jump = INT64_MAX;
+}
+
+/* Hung while AT+CMGS waits: reported as a retryable timeout, then reset. */
+static void test_hang_during_send(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    modem_config mc;
+    fast_config(&mc);
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    settle(&t);
+    sim_fault(t.sp.e, SIM_FAULT_HANG, 70000, 0, (uint64_t)t.now);
+    sms_pdu p;
+    encode("+254711000111", "after the hang", false, &p);
+    KT_CHECK(modem_send_pdu(t.m, 1, &p) == KZ_OK, "queued");
+    run_until(&t, &t.sent_calls, 1, 20000);
+    KT_CHECK(t.sent_calls == 1 && t.sent_st == KZ_ERR_TIMEOUT && t.sent_retry,
+             "hung send reported as timeout, retryable (st %d)", t.sent_st);
+    run_until(&t, &t.states[MODEM_RESETTING], 1, 20000);
+    KT_CHECK(run_until_state(&t, MODEM_READY, 20000), "ready again (%s)",
+             modem_state_name(state(&t)));
+    modem_status s;
+    modem_get_status(t.m, &s);
+    KT_CHECK(s.resets >= 1, "went through a reset (%llu)", (unsigned long long)s.resets);
+    KT_CHECK(t.states[MODEM_RESETTING] >= 1, "state resetting reported");
+    KT_CHECK(modem_send_pdu(t.m, 2, &p) == KZ_OK, "queued after recovery");
+    run_until(&t, &t.sent_calls, 2, 2000);
+    KT_CHECK(t.sent_id == 2 && t.sent_st == KZ_OK, "sends again");
+    teardown(&t);
+}
+
+/* Hung while idle: a poll times out, is retried once, then ATZ, AT+CFUN=1,1, re-init. */
+static void test_hang_idle(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    modem_config mc;
+    fast_config(&mc);
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    settle(&t);
+    sim_fault(t.sp.e, SIM_FAULT_HANG, 12000, 0, (uint64_t)t.now);
+    sms_pdu p;
+    encode("+254711000111", "queued while hung", false, &p);
+    KT_CHECK(modem_send_pdu(t.m, 3, &p) == KZ_OK, "queued");
+    run_until(&t, &t.sent_calls, 1, 20000);
+    KT_CHECK(t.sent_calls == 1 && t.sent_id == 3, "reported once (st %d)", t.sent_st);
+    KT_CHECK(state(&t) == MODEM_READY, "ready (%s)", modem_state_name(state(&t)));
+    if (t.sent_st == KZ_OK)
+        KT_CHECK(sim_sent_count(t.sp.e) == 1, "and really sent");
+    else
+        KT_CHECK(t.sent_retry, "or failed retryable");
+    teardown(&t);
+}
+
+static void test_dead(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    modem_config mc;
+    fast_config(&mc);
+    mc.max_resets = 2;
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    sim_fault(t.sp.e, SIM_FAULT_DEAD, 0, 0, (uint64_t)t.now);
+    run_for(&t, 60000);
+    KT_CHECK(run_until_state(&t, MODEM_DEAD, 20000), "dead (%s)", modem_state_name(state(&t)));
+    KT_CHECK(modem_fd(t.m) == -1, "port closed when dead");
+    KT_CHECK(modem_tick(t.m, t.now) == KZ_ERR_STATE, "tick says dead");
+    sms_pdu p;
+    encode("+254711000111", "x", false, &p);
+    KT_CHECK(modem_send_pdu(t.m, 1, &p) == KZ_ERR_STATE, "no sends when dead");
+    sim_fault(t.sp.e, SIM_FAULT_POWER_CYCLE, 0, 0, (uint64_t)t.now);
+    modem_restart(t.m);
+    KT_CHECK(ready(&t), "ready after power cycle and restart");
+    teardown(&t);
+}
+
+static void test_spontaneous_reset(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    modem_config mc;
+    fast_config(&mc);
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    for (int i = 0; i < 50; i++)
+        step(&t);
+    sim_fault(t.sp.e, SIM_FAULT_RESET, 0, 0, (uint64_t)t.now);
+    int inits = t.states[MODEM_INIT];
+    run_until(&t, &t.states[MODEM_INIT], inits + 1, 500);
+    KT_CHECK(t.states[MODEM_INIT] == inits + 1, "re-initialised after the reboot");
+    KT_CHECK(ready(&t), "ready");
+    /* the re-init restored status reports (the reboot turned them off) */
+    sms_pdu p;
+    encode("+254711000444", "report me", true, &p);
+    modem_send_pdu(t.m, 11, &p);
+    run_until(&t, &t.reports, 1, 3000);
+    KT_CHECK(t.reports == 1 && t.report_id == 11, "report after the reboot");
+    teardown(&t);
+}
+
+static void test_vanish_return(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    modem_config mc;
+    fast_config(&mc);
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    sms_pdu p;
+    encode("+254711000111", "lost?", false, &p);
+    modem_send_pdu(t.m, 21, &p);
+    simpty_vanish(&t.sp);
+    KT_CHECK(run_until_state(&t, MODEM_CLOSED, 200), "closed when the port vanished");
+    KT_CHECK(t.sent_calls == 1 && t.sent_id == 21 && t.sent_st == KZ_ERR_IO && t.sent_retry,
+             "queued send failed, retryable");
+    run_for(&t, 5000);
+    KT_CHECK(state(&t) == MODEM_CLOSED, "stays closed while gone");
+    KT_CHECK(simpty_return(&t.sp) == 0, "device back");
+    KT_CHECK(ready(&t), "reopened and ready");
+    const char *text = "after return";
+    sim_inject_text(t.sp.e, "+254722000222", text, strlen(text), SMS_CODING_AUTO, NULL,
+                    (uint64_t)t.now, NULL);
+    run_until(&t, &t.sms_committed, 1, 2000);
+    KT_CHECK(t.sms_committed == 1, "receives after return");
+    teardown(&t);
+}
+
+static void test_sim_full(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.sm_slots = 3;
+    modem_config mc;
+    fast_config(&mc);
+    mc.sweep_interval_ms = 3600000; /* only a full SIM may trigger the sweep */
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    t.refuse_all = 1;
+    for (int i = 0; i < 5; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "answer %d", i);
+        sim_inject_text(t.sp.e, "+254722000555", text, strlen(text), SMS_CODING_AUTO, NULL,
+                        (uint64_t)t.now, NULL);
+    }
+    run_for(&t, 2000);
+    KT_CHECK(sim_stored(t.sp.e) == 3, "SIM full (%zu)", sim_stored(t.sp.e));
+    t.refuse_all = 0;
+    run_for(&t, 120000);
+    KT_CHECK(t.sms_committed == 5, "all 5 delivered after the SIM filled (%d)",
+             t.sms_committed);
+    KT_CHECK(sim_stored(t.sp.e) == 0, "SIM emptied");
+    teardown(&t);
+}
+
+int main(void)
+{
+    test_init_identity();
+    test_pin("1234", "1234", MODEM_READY);
+    test_pin("1234", "9999", MODEM_PIN_NEEDED);
+    test_pin("1234", NULL, MODEM_PIN_NEEDED);
+    test_send_and_report();
+    test_receive_refuse_once();
+    test_ussd();
+    test_hang_during_send();
+    test_hang_idle();
+    test_dead();
+    test_spontaneous_reset();
+    test_vanish_return();
+    test_sim_full();
+    return kt_report();
+}
