@@ -74,6 +74,7 @@ static int sim_usage(void)
             "                [--latency MS] [--cmgs-latency MS] [--ussd-latency MS] [--boot MS]\n"
             "                [--storage N] [--me-storage N] [--pin PIN] [--seed N]\n"
             "                [--report-delay MS] [--report-status N|none] [--rssi N]\n"
+            "                [--cnmi-mode sim800|cmt|cdsi] [--csms-service 0|1]\n"
             "       kazi sim ctl SOCKET COMMAND [ARGS...]\n");
     return CLI_USAGE;
 }
@@ -414,6 +415,21 @@ typedef struct sim_opts {
     const char *link, *control, *script;
 } sim_opts;
 
+static int parse_cnmi_mode(const char *arg, sim_cnmi_mode *out)
+{
+    static const struct {
+        const char *name;
+        sim_cnmi_mode mode;
+    } modes[] = {{"sim800", SIM_CNMI_SIM800}, {"cmt", SIM_CNMI_CMT}, {"cdsi", SIM_CNMI_CDSI}};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        if (strcmp(arg, modes[i].name) == 0) {
+            *out = modes[i].mode;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 static int apply_option(int c, const char *arg, sim_config *cfg, sim_opts *o)
 {
     long v = 0;
@@ -425,6 +441,8 @@ static int apply_option(int c, const char *arg, sim_config *cfg, sim_opts *o)
         cfg->report_status = -1;
         return 0;
     }
+    if (c == 'N')
+        return parse_cnmi_mode(arg, &cfg->cnmi_mode);
     if (parse_num(arg, 0, c == 'S' || c == 'M' ? SIM_SLOTS_MAX : 86400000L, &v) != 0)
         return -1;
     switch (c) {
@@ -438,6 +456,11 @@ static int apply_option(int c, const char *arg, sim_config *cfg, sim_opts *o)
     case 'D': cfg->report_delay_ms = (unsigned)v; break;
     case 'R': cfg->report_status = (int)v; break;
     case 'q': cfg->rssi = (int)v; break;
+    case 'C':
+        if (v > 1)
+            return -1;
+        cfg->csms_service = (int)v;
+        break;
     default: return -1;
     }
     return 0;
@@ -453,6 +476,7 @@ static int parse_options(int argc, char **argv, sim_config *cfg, sim_opts *o)
         {"me-storage", required_argument, NULL, 'M'}, {"pin", required_argument, NULL, 'p'},
         {"seed", required_argument, NULL, 'e'},      {"report-delay", required_argument, NULL, 'D'},
         {"report-status", required_argument, NULL, 'R'}, {"rssi", required_argument, NULL, 'q'},
+        {"cnmi-mode", required_argument, NULL, 'N'}, {"csms-service", required_argument, NULL, 'C'},
         {NULL, 0, NULL, 0},
     };
     int c;

@@ -8,17 +8,31 @@
 #include "version.h"
 
 const cli_command cli_commands[] = {
+    {"appeals", "[list [--all] [--json] | decide ID --overturn|--uphold --reason TEXT | reject"
+     " ANSWER_ID --reason TEXT] [--db FILE]",
+     "workers' appeals: list, decide with a reason; reject an answer (money held)", cmd_appeals},
     {"batches", "[--json] [--db FILE]", "list batches with their progress", cmd_batches},
+    {"demo", "[--db FILE] [--workers N] [--tasks N] [--latency MS] [--no-view]",
+     "the whole loop with simulated modems and workers, no hardware (docs/demo.md)", cmd_demo},
     {"export", "BATCH [-o FILE] [--answers] [--db FILE]",
      "results CSV of a batch (consensus per task), or every answer", cmd_export},
     {"import", "FILE.csv --batch NAME --requester NAME [--reward AMOUNT] [--report FILE] ...",
      "import a CSV of tasks as a batch (all or nothing unless --report)", cmd_import},
     {"workers", "[--json] [--db FILE]", "list registered workers", cmd_workers},
     {"modem", "list [--json]", "serial ports found, to tell which one is the modem", cmd_modem},
+    {"outbox", "[--json] [--db FILE]", "outbound SMS waiting to be sent, oldest first", cmd_outbox},
     {"pdu", "decode HEX | encode [--to NUMBER] [--srr] [--ucs2] TEXT | cusd LINE",
      "decode and encode SMS PDUs and +CUSD lines (JSON out)", cmd_pdu},
     {"sim", "[--link PATH] [--control SOCKET] [--script USSD] [--latency MS] ... | ctl SOCKET CMD",
      "simulated SIM800 modem on a pseudo-terminal (docs/simulator.md)", cmd_sim},
+    {"serve", "[-c FILE] [--check] [--foreground] [--user NAME]",
+     "the gateway daemon: modems, inbox, outbox, task offers (docs/configuration.md)", cmd_serve},
+    {"status", "[--db FILE | -c FILE] [--json]",
+     "modems, batches, outbox depth and today's SMS count, as the daemon last saved them",
+     cmd_status},
+    {"sms", "in --from NUMBER [--at TIME] [--db FILE] [--config FILE] TEXT",
+     "one inbound SMS through the worker conversation; prints the replies queued (JSON lines)",
+     cmd_sms},
     {"version", "", "print the version", cmd_version},
     {NULL, NULL, NULL, NULL},
 };

@@ -216,14 +216,16 @@ static void do_stats(sim_engine *e, FILE *out)
     sim_stats s;
     sim_get_stats(e, &s);
     json_t *o = json_pack(
-        "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b}", "commands",
+        "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b,s:b,s:b}",
+        "commands",
         (json_int_t)s.commands, "errors", (json_int_t)s.errors, "sent", (json_int_t)s.sent,
         "injected", (json_int_t)s.injected, "delivered", (json_int_t)s.delivered, "reports",
         (json_int_t)s.reports, "reports_dropped", (json_int_t)s.dropped, "boots",
         (json_int_t)s.boots, "garbage_bytes", (json_int_t)s.garbage, "ussd_sessions",
         (json_int_t)s.ussd_sessions, "queued", (json_int_t)s.queued, "sm_used",
         (json_int_t)s.sm_used, "sm_total", (json_int_t)s.sm_total, "me_used",
-        (json_int_t)s.me_used, "me_total", (json_int_t)s.me_total, "registered", s.registered,
+        (json_int_t)s.me_used, "me_total", (json_int_t)s.me_total, "acks_missed",
+        (json_int_t)s.acks_missed, "registered", s.registered,
         "hung", s.hung, "dead", s.dead);
     char *txt = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     fprintf(out, "ok %s\n", txt ? txt : "{}");

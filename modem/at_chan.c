@@ -44,6 +44,8 @@ struct at_chan {
     port *port;
     at_urc_fn urc_fn;
     void *urc_ctx;
+    at_interrupt_fn interrupt_fn;
+    bool interrupting;     /* the command completing now was ended by a URC */
     int64_t now;
 
     chan_cmd *head, *tail; /* waiting */
@@ -149,7 +151,7 @@ static void complete(at_chan *c, chan_cmd *k, kz_status st, at_final final, int 
     for (size_t i = 0; i < n; i++)
         ptrs[i] = c->reply.p + c->line_off[i];
     at_reply r = {.st = st, .final = final, .code = code, .prompted = collected && c->prompted,
-                  .written = collected,
+                  .written = collected, .interrupted = c->interrupting,
                   .nlines = n, .line = ptrs, .len = c->line_len};
     if (collected)
         reply_clear(c);
@@ -303,6 +305,24 @@ static void finish_current(at_chan *c, kz_status st, at_final final, int code)
     kick(c);
 }
 
+static bool interrupts(const at_chan *c, const at_event *ev)
+{
+    at_urc_msg u = {.kind = ev->kind, .urc = ev->urc, .line = ev->line, .len = ev->len,
+                    .body = ev->body, .body_len = ev->body ? ev->body_len : 0};
+    return c->interrupt_fn && c->interrupt_fn(c->urc_ctx, &u);
+}
+
+/* A URC ended the in-flight command's wait: it completes now (KZ_ERR_IO). */
+static void interrupt_current(at_chan *c)
+{
+    at_parser_cancel(&c->parser);
+    c->interrupting = true;
+    chan_cmd *k = c->cur;
+    c->cur = NULL;
+    complete(c, k, KZ_ERR_IO, AT_FINAL_NONE, -1, true);
+    c->interrupting = false;
+}
+
 static kz_status final_status(at_final f)
 {
     return (f == AT_FINAL_OK || f == AT_FINAL_CONNECT) ? KZ_OK : KZ_ERR_INVALID;
@@ -335,6 +355,11 @@ static void on_event(void *ctx, const at_event *ev)
         on_prompt(c);
         break;
     case AT_EV_URC:
+        hold_urc(c, ev);
+        if (c->cur && interrupts(c, ev))
+            interrupt_current(c);
+        release_urcs(c);
+        break;
     case AT_EV_STRAY_LINE:
         hold_urc(c, ev);
         release_urcs(c);
@@ -357,6 +382,11 @@ at_chan *at_chan_new(at_urc_fn urc, void *ctx)
     c->urc_ctx = ctx;
     c->deadline = INT64_MAX;
     return c;
+}
+
+void at_chan_set_interrupt(at_chan *c, at_interrupt_fn fn)
+{
+    c->interrupt_fn = fn;
 }
 
 void at_chan_free(at_chan *c)

@@ -5,7 +5,9 @@
  * Ctrl-Z are written only after the prompt; ESC on timeout), and unsolicited
  * result codes handed to a handler but never while a command is in flight:
  * URCs that arrive mid-response are copied and delivered after the final
- * result (and after the command's callback).
+ * result (and after the command's callback). A URC the caller's interrupt
+ * predicate picks (a modem announcing its own reboot) ends the wait at once
+ * instead: the command completes, then the URC is delivered.
  * Owns: the command queue, the write buffer, the at_parser and the URC queue.
  * Never blocks, sleeps, reads a clock (now is passed in), logs, retries a
  * command or opens/closes the port (the port is borrowed from the caller).
@@ -36,6 +38,8 @@ typedef struct at_reply {
     int code;            /* +CME/+CMS ERROR number, else -1 */
     bool prompted;       /* the "> " prompt was seen (prompt commands) */
     bool written;        /* the command was handed to the port (false: aborted while queued) */
+    bool interrupted;    /* st KZ_ERR_IO because a URC the interrupt predicate picked (a
+                            reboot) ended the wait: the modem will not answer any more */
     size_t nlines;       /* intermediate lines, in order */
     const char *const *line; /* line[i] NUL-terminated, len[i] bytes (may hold NULs) */
     const size_t *len;
@@ -54,6 +58,13 @@ typedef struct at_urc_msg {
 } at_urc_msg;
 
 typedef void (*at_urc_fn)(void *ctx, const at_urc_msg *u);
+
+/*
+ * Whether URC u, arriving while a command is in flight, ends that command's
+ * wait (true) instead of waiting for its end. Runs inside the parser's
+ * callback: it must not call any at_chan function.
+ */
+typedef bool (*at_interrupt_fn)(void *ctx, const at_urc_msg *u);
 
 /* One command to queue. */
 typedef struct at_cmd_spec {
@@ -74,6 +85,14 @@ typedef struct at_cmd_spec {
 
 /* New channel delivering URCs to urc(ctx). No port yet. NULL on ENOMEM. */
 at_chan *at_chan_new(at_urc_fn urc, void *ctx);
+
+/*
+ * Let fn (called with the urc handler's ctx) pick URCs that end the
+ * in-flight command's wait: that command completes with KZ_ERR_IO and
+ * at_reply.interrupted, then the URC is delivered as usual. NULL (the
+ * default): no URC ever ends a wait.
+ */
+void at_chan_set_interrupt(at_chan *c, at_interrupt_fn fn);
 
 /* Free; queued commands are completed with KZ_ERR_STATE first. NULL-safe. */
 void at_chan_free(at_chan *c);

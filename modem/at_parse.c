@@ -65,6 +65,7 @@ static const urc_row urcs[] = {
     {"RING", M_EXACT, AT_URC_RING, 0},
     {"+CRING:", M_PREFIX, AT_URC_RING, 0},
     {"+CLIP:", M_PREFIX, AT_URC_CLIP, 0},
+    {"+CIEV:", M_PREFIX, AT_URC_CIEV, 0},
     {"RDY", M_EXACT, AT_URC_BOOT, 0},
     {"Call Ready", M_EXACT, AT_URC_BOOT, 0},
     {"SMS Ready", M_EXACT, AT_URC_BOOT, 0},
@@ -435,6 +436,7 @@ const char *at_urc_name(at_urc u)
         [AT_URC_RING] = "RING",          [AT_URC_CLIP] = "+CLIP",
         [AT_URC_BOOT] = "boot",          [AT_URC_POWER_DOWN] = "power down",
         [AT_URC_VOLTAGE_WARNING] = "voltage warning", [AT_URC_NOISE] = "noise",
+        [AT_URC_CIEV] = "+CIEV",
     };
     if ((unsigned)u >= NELEM(names) || !names[u])
         return "?";

@@ -77,7 +77,9 @@ typedef enum at_urc {
     AT_URC_BOOT,          /* RDY, Call Ready, SMS Ready, +CFUN:, +CPIN: */
     AT_URC_POWER_DOWN,    /* NORMAL POWER DOWN, UNDER-/OVER-VOLTAGE POWER DOWN */
     AT_URC_VOLTAGE_WARNING, /* UNDER-/OVER-VOLTAGE WARNNING (SIMCom spelling) */
-    AT_URC_NOISE          /* Huawei ^RSSI ^MODE ^BOOT ... (any "^" line), time zone */
+    AT_URC_NOISE,         /* Huawei ^RSSI ^MODE ^BOOT ... (any "^" line), time zone */
+    AT_URC_CIEV           /* +CIEV: <ind>,<value> indicator event (TS 27.007 8.10);
+                             SIMCom and others name the indicator: +CIEV: "SMSFULL",1 */
 } at_urc;
 
 /*

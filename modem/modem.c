@@ -121,8 +121,9 @@ void modem_reply_text(const at_reply *r, char *out, size_t cap)
         snprintf(out, cap, "+CME ERROR: %d (%s)", r->code, at_cme_text(r->code));
         return;
     case AT_FINAL_NONE:
-        snprintf(out, cap, "%s", r->st == KZ_ERR_TIMEOUT ? "no answer (timeout)"
-                                                         : kz_strerror(r->st));
+        snprintf(out, cap, "%s", r->interrupted            ? "the modem restarted"
+                                 : r->st == KZ_ERR_TIMEOUT ? "no answer (timeout)"
+                                                           : kz_strerror(r->st));
         return;
     default:
         snprintf(out, cap, "%s", at_final_name(r->final));
@@ -240,6 +241,11 @@ static void on_urc(void *ctx, const at_urc_msg *u)
     modem_rx_urc(ctx, u);
 }
 
+static bool on_interrupt(void *ctx, const at_urc_msg *u)
+{
+    return modem_urc_interrupts(ctx, u);
+}
+
 static char *dup_or_null(const char *s, bool *oom)
 {
     if (!s || !*s)
@@ -294,6 +300,8 @@ static void reset_timers(modem *m)
     m->ussd_deadline = MODEM_NEVER;
     m->next_reopen = 0;
     m->last_full_sweep = INT64_MIN / 2;
+    m->reboot_at = INT64_MIN / 2;
+    m->boot_interrupted = false;
 }
 
 modem *modem_new(const modem_config *cfg, const modem_callbacks *cb, kz_err *err)
@@ -317,6 +325,7 @@ modem *modem_new(const modem_config *cfg, const modem_callbacks *cb, kz_err *err
         kz_err_set(err, KZ_ERR_NOMEM, KZ_NO_OFFSET, "out of memory");
         return NULL;
     }
+    at_chan_set_interrupt(m->chan, on_interrupt);
     m->cfg.pin = NULL; /* only m->pin holds it */
     if (cb)
         m->cb = *cb;

@@ -26,6 +26,7 @@ enum init_step {
 /* AT+CNMI values tried in order when AT+CNMI=? gives nothing usable. */
 static const int cnmi_fallbacks[][5] = {
     {2, 1, 0, 2, 0}, {2, 1, 0, 1, 0}, {2, 1, 0, 0, 0}, {1, 1, 0, 0, 0},
+    {2, 2, 0, 1, 0}, /* modems that only route directly (+CMT, +CDS) */
 };
 #define CNMI_FALLBACKS (int)(sizeof cnmi_fallbacks / sizeof cnmi_fallbacks[0])
 
@@ -413,6 +414,7 @@ static void init_run(modem *m)
 void modem_init_start(modem *m)
 {
     m->init_wait_until = m->boot_until = m->pin_recheck = MODEM_NEVER;
+    m->reboot_at = m->now; /* boot URCs arriving now belong to the boot we start from */
     m->next_poll = m->next_sweep = MODEM_NEVER;
     m->cpin_checks = 0;
     modem_set_state(m, MODEM_INIT, "initialising");

@@ -130,6 +130,8 @@ struct modem {
     int resets_in_row;
     int reset_step;
     int64_t boot_until;   /* MODEM_NEVER: not waiting for a reboot */
+    int64_t reboot_at;    /* when the last reboot we did not ask for was noticed */
+    bool boot_interrupted; /* a reboot URC has just ended a command's wait */
     char last_open_error[200];
 };
 
@@ -198,5 +200,10 @@ void modem_port_lost(modem *m, const kz_err *err);
 void modem_reopen_tick(modem *m);
 void modem_close_port(modem *m);
 void modem_boot_seen(modem *m, const char *line);
+/* The at_chan interrupt predicate: true for a reboot or power-down URC that
+ * must end the in-flight command's wait (the modem will never answer it). */
+bool modem_urc_interrupts(modem *m, const at_urc_msg *u);
+/* NORMAL POWER DOWN and the like: the modem is gone until it boots again. */
+void modem_power_down_seen(modem *m, const char *line);
 
 #endif

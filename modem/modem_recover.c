@@ -174,6 +174,24 @@ static bool is_boot_done_line(const char *line)
            strcmp(line, "+CPIN: SIM PIN") == 0 || strcmp(line, "+CPIN: SIM PUK") == 0;
 }
 
+bool modem_urc_interrupts(modem *m, const at_urc_msg *u)
+{
+    if (!modem_online(m))
+        return false; /* resetting: the reset steps expect the reboot */
+    if (u->urc == AT_URC_POWER_DOWN) {
+        m->boot_interrupted = true;
+        return true;
+    }
+    if (u->urc != AT_URC_BOOT || !is_reboot_line(u->line))
+        return false;
+    /* RDY, +CFUN: 1, +CPIN: ... of one boot come seconds apart: only the first
+     * of them restarts the init sequence */
+    if (m->st.state == MODEM_INIT && m->now - m->reboot_at < m->cfg.boot_wait_ms)
+        return false;
+    m->boot_interrupted = true;
+    return true;
+}
+
 void modem_boot_seen(modem *m, const char *line)
 {
     if (m->st.state == MODEM_RESETTING) {
@@ -181,8 +199,14 @@ void modem_boot_seen(modem *m, const char *line)
             m->boot_until = m->now; /* booted: no need to wait longer */
         return;
     }
-    if (m->st.state == MODEM_INIT || !is_reboot_line(line))
+    if (!is_reboot_line(line) || !modem_online(m))
         return;
+    bool interrupted = m->boot_interrupted;
+    m->boot_interrupted = false;
+    if (m->st.state == MODEM_INIT && !interrupted)
+        return; /* the init sequence is still running: it finds out by itself */
+    m->reboot_at = m->now;
+    modem_set_error(m, "the modem rebooted on its own (\"%s\")", line);
     modem_event(m, 1, "the modem rebooted on its own (\"%s\"): initialising again", line);
     modem_set_state(m, MODEM_INIT, "the modem rebooted on its own (\"%s\")", line);
     at_chan_abort(m->chan, KZ_ERR_STATE);
@@ -190,4 +214,15 @@ void modem_boot_seen(modem *m, const char *line)
     m->sweep_inflight = false;
     modem_ussd_end(m, KZ_ERR_IO);
     modem_init_start(m);
+}
+
+void modem_power_down_seen(modem *m, const char *line)
+{
+    m->boot_interrupted = false;
+    modem_event(m, 0, "the modem says \"%s\"", line);
+    if (!modem_online(m))
+        return;
+    char why[120];
+    snprintf(why, sizeof why, "the modem says \"%.80s\"", line);
+    modem_reset_start(m, why); /* it answers again after a reboot, or ends MODEM_DEAD */
 }

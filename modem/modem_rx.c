@@ -11,6 +11,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "at_scan.h"
 #include "hex.h"
@@ -69,6 +70,8 @@ static void cmgd_done(modem *m, modem_job *j, const at_reply *r)
             m->st.storage_used--;
         return;
     }
+    if (r->st == KZ_ERR_TIMEOUT)
+        modem_sweep_soon(m); /* was it deleted? the listing says (never delete blindly) */
     if (!modem_reply_aborted(r) && r->st != KZ_ERR_TIMEOUT) {
         char t[96];
         modem_reply_text(r, t, sizeof t);
@@ -81,7 +84,10 @@ static void queue_delete(modem *m, pending_del *d)
 {
     char cmd[32];
     snprintf(cmd, sizeof cmd, "AT+CMGD=%d", d->index);
-    if (modem_job_submit(m, cmd, NULL, JOB_RETRY, modem_cmd_timeout(m), cmgd_done, d->index,
+    /* JOB_PROBE, never repeated: if the first AT+CMGD worked and only its OK was
+     * lost, the network may have put a new message in the freed slot meanwhile,
+     * and a second AT+CMGD would delete it uncommitted */
+    if (modem_job_submit(m, cmd, NULL, JOB_PROBE, modem_cmd_timeout(m), cmgd_done, d->index,
                          false))
         d->inflight = true;
 }
@@ -282,11 +288,15 @@ static void direct_message(modem *m, const at_urc_msg *u)
         return;
     }
     kz_status st = hand_over(m, &msg, pdu, n);
-    if (st == KZ_OK && m->csms_service == 1) {
-        modem_job_submit(m, "AT+CNMA", NULL, JOB_RETRY, modem_cmd_timeout(m), NULL, 0, true);
+    if (m->csms_service == 1) {
+        /* phase 2+: the network keeps the message until we acknowledge it (TS 27.005
+         * 3.4.4); =2 refuses it, so it comes again later. Never repeated blindly:
+         * a second AT+CNMA could acknowledge the next message unread. */
+        modem_job_submit(m, st == KZ_OK ? "AT+CNMA" : "AT+CNMA=2", NULL, JOB_PROBE,
+                         modem_cmd_timeout(m), NULL, 0, true);
         return;
     }
-    if (st != KZ_OK && m->csms_service != 1)
+    if (st != KZ_OK)
         modem_event(m, 0, "%s: routed directly and not committed (%s): lost", what,
                     kz_strerror(st));
 }
@@ -314,6 +324,26 @@ static void on_creg(modem *m, const at_urc_msg *u)
     m->next_poll = m->now; /* confirm, and update operator and signal */
 }
 
+/*
+ * An indicator event. Named indicators are what modems send unasked (SIMCom:
+ * +CIEV: "SMSFULL",1; TS 27.007 8.9 names the indicator "smsfull": 1 memory
+ * full, 2 full and a message was rejected): storage full means sweep now, as
+ * the network holds everything else back until a slot is free. Numbered
+ * indicators (+CIEV: 7,1) only come after AT+CMER, which we never send, and
+ * their numbers mean nothing without AT+CIND=?: ignored.
+ */
+static void on_ciev(modem *m, const at_urc_msg *u)
+{
+    char name[24];
+    int value = 0;
+    if (at_scan(u->line, u->len, NULL, "+CIEV: %s,%i", name, sizeof name, &value) != KZ_OK)
+        return;
+    if (strcasecmp(name, "SMSFULL") == 0 && value >= 1) {
+        modem_event(m, 1, "the modem says its message storage is full: sweeping");
+        modem_sweep_soon(m);
+    }
+}
+
 static bool ready_for_messages(const modem *m)
 {
     return m->port && !m->cfg.probe_only &&
@@ -324,11 +354,8 @@ void modem_rx_urc(modem *m, const at_urc_msg *u)
 {
     if (!m->port)
         return;
-    if (u->kind == AT_EV_STRAY_LINE) {
-        if (strncmp(u->line, "+CIEV: \"SMSFULL\",1", 18) == 0)
-            modem_sweep_soon(m);
+    if (u->kind == AT_EV_STRAY_LINE)
         return;
-    }
     switch (u->urc) {
     case AT_URC_CMTI:
     case AT_URC_CDSI:
@@ -346,11 +373,15 @@ void modem_rx_urc(modem *m, const at_urc_msg *u)
     case AT_URC_CREG:
         on_creg(m, u);
         break;
+    case AT_URC_CIEV:
+        if (ready_for_messages(m))
+            on_ciev(m, u);
+        break;
     case AT_URC_BOOT:
         modem_boot_seen(m, u->line);
         break;
     case AT_URC_POWER_DOWN:
-        modem_event(m, 0, "the modem says \"%s\"", u->line);
+        modem_power_down_seen(m, u->line);
         break;
     default:
         break;

@@ -29,7 +29,10 @@ void sim_settings_reset(sim_engine *e)
     e->cgreg_n = 0;
     snprintf(e->cscs, sizeof e->cscs, "IRA");
     int cnmi[5] = {2, 1, 0, 0, 0}; /* SIM800 default: +CMTI on, no reports */
+    if (e->cfg.cnmi_mode == SIM_CNMI_CMT)
+        cnmi[1] = 0; /* no mt=1 on such modems: stored without indication until told */
     memcpy(e->cnmi, cnmi, sizeof cnmi);
+    e->csms = e->cfg.csms_service;
     e->cops_format = 0;
     e->cusd_n = 0;
     e->cfun = 1;

@@ -36,6 +36,10 @@ static kz_status check_config(const sim_config *cfg, kz_err *err)
         return kz_err_set(err, KZ_ERR_RANGE, KZ_NO_OFFSET, "report status must be 0..255");
     if (cfg->rssi < 0 || (cfg->rssi > 31 && cfg->rssi != 99))
         return kz_err_set(err, KZ_ERR_RANGE, KZ_NO_OFFSET, "rssi must be 0..31 or 99");
+    if (cfg->cnmi_mode < SIM_CNMI_SIM800 || cfg->cnmi_mode > SIM_CNMI_CDSI)
+        return kz_err_set(err, KZ_ERR_RANGE, KZ_NO_OFFSET, "bad AT+CNMI mode");
+    if (cfg->csms_service != 0 && cfg->csms_service != 1)
+        return kz_err_set(err, KZ_ERR_RANGE, KZ_NO_OFFSET, "+CSMS service must be 0 or 1");
     if (cfg->tz_minutes % 15 != 0 || cfg->tz_minutes < -720 || cfg->tz_minutes > 840)
         return kz_err_set(err, KZ_ERR_RANGE, KZ_NO_OFFSET, "bad time zone");
     const char *pin = cfg->pin ? cfg->pin : "";
@@ -359,6 +363,7 @@ void sim_tick(sim_engine *e, uint64_t now_ms)
     }
     sim_ussd_tick(e);
     sim_sms_tick(e);
+    sim_cnma_tick(e);
     sim_pump(e);
 }
 
@@ -403,6 +408,10 @@ bool sim_next_deadline(const sim_engine *e, uint64_t *when_ms)
         earliest(&best, &have, e->ussd_deadline);
     if (e->report_due)
         earliest(&best, &have, e->report_due);
+    if (e->cnma_wait)
+        earliest(&best, &have, e->cnma_due);
+    if (e->netq_len && e->netq_hold > e->now)
+        earliest(&best, &have, e->netq_hold);
     if (have)
         *when_ms = best;
     return have;

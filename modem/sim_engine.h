@@ -24,6 +24,18 @@ typedef struct sim_engine sim_engine;
 
 #define SIM_SLOTS_MAX 255 /* the biggest storage a simulated SIM or phone memory may have */
 
+/*
+ * What AT+CNMI offers (AT+CNMI=? and which settings AT+CNMI=... accepts).
+ * SIM800: the SIMCom SIM800 answer, +CNMI: (0-3),(0-3),(0,2),(0,1),(0,1):
+ * new messages stored with +CMTI or routed with +CMT; reports only with +CDS
+ * (AT+CNMI=2,1,0,2 is refused, python-gsmmodem#60). CMT: a modem that refuses
+ * mt=1 and mt=3 ((0,2) for <mt>, as nRF91-class modules): the host must take
+ * +CMT (mt=2) and +CDS (ds=1); after a boot mt=0 (stored, no indication).
+ * CDSI: as SIM800, and reports may also be stored with +CDSI (ds 0-2, as
+ * Huawei, Telit and Quectel modems offer).
+ */
+typedef enum sim_cnmi_mode { SIM_CNMI_SIM800 = 0, SIM_CNMI_CMT, SIM_CNMI_CDSI } sim_cnmi_mode;
+
 typedef struct sim_config {
     unsigned latency_ms;      /* before every final result code (0: at once) */
     unsigned cmgs_latency_ms; /* added before +CMGS (network round trip) */
@@ -38,6 +50,9 @@ typedef struct sim_config {
     int64_t wall_base_s;      /* Unix time at now_ms == 0, for SMS timestamps */
     int tz_minutes;           /* time zone of timestamps (default +180, Kenya) */
     int rssi;                 /* AT+CSQ value, 0..31 or 99 */
+    sim_cnmi_mode cnmi_mode;  /* what AT+CNMI accepts (default SIM800) */
+    int csms_service;         /* +CSMS <service> after a boot: 0 (SIM800's), or 1: every
+                                 +CMT/+CDS waits for AT+CNMA before the next one */
 } sim_config;
 
 /* Defaults: no latency, 30 SM + 20 ME slots, no PIN, reports "delivered" at once. */
@@ -165,6 +180,7 @@ typedef struct sim_stats {
     size_t queued;              /* messages waiting in the network queue */
     size_t sm_used, sm_total, me_used, me_total;
     bool registered;
+    unsigned long acks_missed;  /* +CMT/+CDS not acknowledged (AT+CNMA) in time: redelivered */
     bool hung;
     bool dead;
 } sim_stats;

@@ -18,6 +18,7 @@ static void drop_host_state(sim_engine *e)
     e->urc.len = 0;
     e->prompt = SIM_PROMPT_NONE;
     e->pdu_hex.len = 0;
+    sim_cnma_lost(e); /* the network never got its acknowledgement: it retries */
     sim_ussd_reset(e);
 }
 

@@ -18,6 +18,8 @@
 #define SIM_NETQ_MAX 2000 /* inbound PDUs waiting in the network */
 #define SIM_SENT_MAX 20000 /* sent-log entries kept (oldest dropped first) */
 #define SIM_PIN_MAX 9
+#define SIM_CNMA_TIMEOUT_MS 15000 /* a +CMT/+CDS not acknowledged in time goes back to the
+                                     network (TS 24.011 TR2M is 12-20 s) */
 
 /* A growable byte buffer. Allocation failure leaves it unchanged and sets `oom`. */
 typedef struct sim_buf {
@@ -88,6 +90,7 @@ struct sim_engine {
     int cnmi[5];
     int cops_format;
     int cusd_n;
+    int csms;       /* +CSMS <service> */
     int cfun;
     int mem_sel[3]; /* CPMS mem1..mem3: 0 SM, 1 ME */
 
@@ -123,6 +126,10 @@ struct sim_engine {
     size_t sent_cap;
     unsigned long next_sent_id;
     uint64_t report_due; /* earliest pending automatic report, 0 none */
+    bool cnma_wait;      /* a +CMT/+CDS awaits AT+CNMA (service 1): nothing else is routed */
+    sim_netmsg cnma_msg; /* that message, given back to the network if not acknowledged */
+    uint64_t cnma_due;
+    uint64_t netq_hold;  /* the network retries no sooner than this (after AT+CNMA=2) */
 
     /* faults */
     bool hung;
@@ -197,6 +204,9 @@ kz_status sim_queue_text(sim_engine *e, const char *from, const char *utf8, size
 kz_status sim_sms_init(sim_engine *e, kz_err *err);
 void sim_sms_free(sim_engine *e);
 void sim_sms_deliver(sim_engine *e);
+/* AT+CNMA deadlines; a reboot (lost) gives the unacknowledged message back to the network. */
+void sim_cnma_tick(sim_engine *e);
+void sim_cnma_lost(sim_engine *e);
 /* Store a PDU in storage m (0 SM, 1 ME) with stat; returns the 1-based index or 0 when full. */
 unsigned sim_store_put(sim_engine *e, int m, const uint8_t *pdu, size_t len, int stat);
 extern const sim_cmd_entry sim_store_commands[];

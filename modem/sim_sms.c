@@ -1,6 +1,6 @@
 /*
  * sim_sms.c - the simulated modem's sending side and SMS settings: AT+CMGF,
- * AT+CSCA, AT+CSMS, AT+CNMI, AT+CMGS / AT+CMGW with the "> " prompt, the
+ * AT+CSCA, AT+CSMS, AT+CNMI, AT+CNMA, AT+CMGS / AT+CMGW with the "> " prompt, the
  * sent log (every SUBMIT decoded with pdu_decode), message references,
  * status reports (automatic or on request) and inbound injection.
  * Owns the sent log and the message-reference counter. Never delivers to
@@ -64,12 +64,11 @@ static sim_res cmd_csca(sim_engine *e, sim_op op, const char *args, sim_buf *out
 
 static sim_res cmd_csms(sim_engine *e, sim_op op, const char *args, sim_buf *out)
 {
-    (void)e;
     sim_args a = {args, false};
     long svc;
     switch (op) {
     case SIM_OP_READ:
-        sim_line(out, "+CSMS: 0,1,1,1");
+        sim_line(out, "+CSMS: %d,1,1,1", e->csms);
         return sim_ok();
     case SIM_OP_TEST:
         sim_line(out, "+CSMS: (0,1)");
@@ -77,12 +76,41 @@ static sim_res cmd_csms(sim_engine *e, sim_op op, const char *args, sim_buf *out
     case SIM_OP_SET:
         if (!sim_arg_int(&a, 0, 1, &svc) || !sim_arg_end(&a))
             return sim_cms(302);
+        e->csms = (int)svc;
         sim_line(out, "+CSMS: 1,1,1");
         return sim_ok();
     case SIM_OP_EXEC:
         break;
     }
     return sim_cms(302);
+}
+
+/*
+ * AT+CNMA[=<n>] (TS 27.005 3.4.4): acknowledge the +CMT/+CDS shown last
+ * (n 0 or 1), or refuse it (n 2: the network keeps it and retries later).
+ * +CMS ERROR: 340 when no acknowledgement is expected (service 0, or none
+ * outstanding).
+ */
+static sim_res cmd_cnma(sim_engine *e, sim_op op, const char *args, sim_buf *out)
+{
+    sim_args a = {args, false};
+    long n = 0;
+    if (op == SIM_OP_TEST) {
+        sim_line(out, "+CNMA: (0-2)");
+        return sim_ok();
+    }
+    if (op == SIM_OP_READ || (op == SIM_OP_SET && (!sim_arg_int(&a, 0, 2, &n) ||
+                                                   !sim_arg_end(&a))))
+        return sim_cms(302);
+    if (e->csms != 1 || !e->cnma_wait)
+        return sim_cms(340);
+    if (n == 2) {
+        e->netq_hold = e->now + SIM_CNMA_TIMEOUT_MS;
+        sim_cnma_lost(e);
+        e->stats.acks_missed--; /* refused, not missed */
+    }
+    e->cnma_wait = false;
+    return sim_ok();
 }
 
 /* Text-mode parameters: accepted and shown, unused in PDU mode. */
@@ -94,9 +122,44 @@ static sim_res cmd_csmp(sim_engine *e, sim_op op, const char *args, sim_buf *out
     return sim_ok();
 }
 
+/* Values each AT+CNMI field accepts (bit v set: v allowed), per sim_cnmi_mode. */
+static const unsigned cnmi_allowed[3][5] = {
+    [SIM_CNMI_SIM800] = {0xF, 0xF, 0x5, 0x3, 0x3}, /* (0-3),(0-3),(0,2),(0,1),(0,1) */
+    [SIM_CNMI_CMT] = {0xF, 0x5, 0x5, 0x3, 0x3},    /* (0-3),(0,2),(0,2),(0,1),(0,1) */
+    [SIM_CNMI_CDSI] = {0xF, 0xF, 0x5, 0x7, 0x3},   /* (0-3),(0-3),(0,2),(0-2),(0,1) */
+};
+
+/* "(0-3)" for a run of values, "(0,2)" otherwise. */
+static void cnmi_list(sim_buf *out, unsigned mask)
+{
+    int lo = -1, hi = -1;
+    bool run = true;
+    for (int v = 0; v < 8; v++) {
+        if (!(mask & (1u << v)))
+            continue;
+        if (lo < 0)
+            lo = v;
+        else if (v != hi + 1)
+            run = false;
+        hi = v;
+    }
+    if (run && hi > lo + 1) {
+        sim_buf_printf(out, "(%d-%d)", lo, hi);
+        return;
+    }
+    sim_buf_puts(out, "(");
+    for (int v = 0, first = 1; v < 8; v++) {
+        if (mask & (1u << v)) {
+            sim_buf_printf(out, "%s%d", first ? "" : ",", v);
+            first = 0;
+        }
+    }
+    sim_buf_puts(out, ")");
+}
+
 static sim_res cmd_cnmi(sim_engine *e, sim_op op, const char *args, sim_buf *out)
 {
-    static const long hi[5] = {3, 3, 3, 2, 1};
+    const unsigned *allowed = cnmi_allowed[e->cfg.cnmi_mode];
     sim_args a = {args, false};
     int v[5];
     long x;
@@ -106,12 +169,22 @@ static sim_res cmd_cnmi(sim_engine *e, sim_op op, const char *args, sim_buf *out
         sim_line(out, "+CNMI: %d,%d,%d,%d,%d", v[0], v[1], v[2], v[3], v[4]);
         return sim_ok();
     case SIM_OP_TEST:
-        sim_line(out, "+CNMI: (0-3),(0-3),(0,2),(0-2),(0,1)");
+        sim_buf_puts(out, "\r\n+CNMI: ");
+        for (int k = 0; k < 5; k++) {
+            if (k)
+                sim_buf_puts(out, ",");
+            cnmi_list(out, allowed[k]);
+        }
+        sim_buf_puts(out, "\r\n");
         return sim_ok();
     case SIM_OP_SET:
-        for (int k = 0; k < 5 && sim_arg_more(&a); k++)
-            if (sim_arg_int(&a, 0, hi[k], &x))
-                v[k] = (int)x;
+        for (int k = 0; k < 5 && sim_arg_more(&a); k++) {
+            if (!sim_arg_int(&a, 0, 7, &x))
+                continue;
+            if (!(allowed[k] & (1u << x)))
+                return sim_cms(303); /* "operation not supported", as SIM800 for ds=2 */
+            v[k] = (int)x;
+        }
         if (!sim_arg_end(&a))
             return sim_cms(303);
         memcpy(e->cnmi, v, sizeof v);
@@ -166,7 +239,8 @@ const sim_cmd_entry sim_sms_commands[] = {
     {"+CSMS", cmd_csms, true, false}, {"+CSMP", cmd_csmp, true, false},
     {"+CSDH", cmd_csmp, true, false}, {"+CNMI", cmd_cnmi, true, false},
     {"+CMGS", cmd_cmgs, true, true},  {"+CMGW", cmd_cmgw, true, true},
-    {"+CMMS", cmd_cmms, true, false}, {NULL, NULL, false, false},
+    {"+CMMS", cmd_cmms, true, false}, {"+CNMA", cmd_cnma, true, false},
+    {NULL, NULL, false, false},
 };
 
 static sim_sent *sent_append(sim_engine *e)

@@ -265,18 +265,58 @@ const sim_cmd_entry sim_store_commands[] = {
     {NULL, NULL, false, false},
 };
 
+/*
+ * Show a message routed directly (+CMT or +CDS). With +CSMS service 1 the
+ * modem then waits for AT+CNMA before routing anything else (TS 27.005
+ * 3.4.4), and gives the message back to the network if it does not come.
+ */
+static void route_direct(sim_engine *e, const sim_netmsg *m, const char *urc)
+{
+    char hex[2 * SMS_PDU_MAX + 1];
+    if (hex_encode(m->pdu, m->len, hex, sizeof hex) == KZ_OK)
+        sim_urc(e, "%s: %s%zu\r\n%s", urc, m->report ? "" : "\"\",", tpdu_len(m->pdu, m->len),
+                hex);
+    if (e->csms != 1)
+        return;
+    e->cnma_wait = true;
+    e->cnma_msg = *m;
+    e->cnma_due = e->now + SIM_CNMA_TIMEOUT_MS;
+}
+
+/* The unacknowledged +CMT/+CDS (if any) goes back to the front of the network queue. */
+void sim_cnma_lost(sim_engine *e)
+{
+    if (!e->cnma_wait)
+        return;
+    e->cnma_wait = false;
+    e->stats.acks_missed++;
+    if (e->netq_len >= SIM_NETQ_MAX)
+        return;
+    memmove(e->netq + 1, e->netq, e->netq_len * sizeof *e->netq);
+    e->netq[0] = e->cnma_msg;
+    e->netq_len++;
+    if (e->cnma_msg.report)
+        e->stats.reports--; /* counted again when it is shown again */
+    else
+        e->stats.delivered--;
+}
+
+void sim_cnma_tick(sim_engine *e)
+{
+    if (e->cnma_wait && e->now >= e->cnma_due)
+        sim_cnma_lost(e);
+}
+
 /* A status report, routed by CNMI <ds>. Returns false when it must wait (storage full). */
 static bool deliver_report(sim_engine *e, const sim_netmsg *m)
 {
-    char hex[2 * SMS_PDU_MAX + 1];
     int ds = e->cnmi[3];
     if (ds == 0 || e->cnmi[0] == 0) {
         e->stats.dropped++;
         return true;
     }
     if (ds == 1) {
-        if (hex_encode(m->pdu, m->len, hex, sizeof hex) == KZ_OK)
-            sim_urc(e, "+CDS: %zu\r\n%s", tpdu_len(m->pdu, m->len), hex);
+        route_direct(e, m, "+CDS");
         e->stats.reports++;
         return true;
     }
@@ -291,11 +331,9 @@ static bool deliver_report(sim_engine *e, const sim_netmsg *m)
 /* An SMS-DELIVER, routed by CNMI <mt>. Returns false when it must wait. */
 static bool deliver_sms(sim_engine *e, const sim_netmsg *m)
 {
-    char hex[2 * SMS_PDU_MAX + 1];
     int mode = e->cnmi[0], mt = e->cnmi[1];
     if (mode != 0 && (mt == 2 || mt == 3)) {
-        if (hex_encode(m->pdu, m->len, hex, sizeof hex) == KZ_OK)
-            sim_urc(e, "+CMT: \"\",%zu\r\n%s", tpdu_len(m->pdu, m->len), hex);
+        route_direct(e, m, "+CMT");
         e->stats.delivered++;
         return true;
     }
@@ -316,7 +354,9 @@ static bool deliver_sms(sim_engine *e, const sim_netmsg *m)
 void sim_sms_deliver(sim_engine *e)
 {
     size_t done = 0;
-    while (done < e->netq_len && sim_registered(e) && sim_is_idle(e)) {
+    if (e->now < e->netq_hold)
+        return; /* the network retries later */
+    while (done < e->netq_len && sim_registered(e) && sim_is_idle(e) && !e->cnma_wait) {
         const sim_netmsg *m = &e->netq[done];
         bool ok = m->report ? deliver_report(e, m) : deliver_sms(e, m);
         if (!ok) {

@@ -35,6 +35,18 @@ typedef struct engine_config {
     char currency[4];          /* "KES" */
 } engine_config;
 
+/*
+ * Days after a rejection during which the worker may appeal; the money stays
+ * held (engine_balance.held_minor) until then, or until an appeal is decided.
+ */
+#define ENGINE_APPEAL_DAYS 30
+
+/*
+ * Seconds after an offer expired during which its ref is not handed out again,
+ * so a late answer ("42 2" an hour too late) still finds its own task.
+ */
+#define ENGINE_LATE_WINDOW (24 * 3600)
+
 /* Defaults for a Kenyan deployment (../shared/economics.md). */
 void engine_config_defaults(engine_config *cfg);
 
@@ -90,10 +102,16 @@ typedef struct engine_answer_result {
 /*
  * Take worker_id's answer `text` to the offer `ref` (0 for a bare answer,
  * allowed when exactly one offer is open). A choice/verify answer is an
- * option number or the option's text (case-insensitive, also YES/NO/NDIYO/
- * HAPANA for Yes/No options); a transcription is kept as sent. message_id
- * (0 if none) and segments (the inbound SMS's segment count) drive the SMS
- * refund, once per message. Aggregates the task when it has enough answers.
+ * option number or the option's text (case-insensitive, also YES/Y/NDIYO/NDIO
+ * and NO/N/HAPANA/LA for options named Yes and No); a transcription is kept
+ * as sent (white space runs made one space). message_id (0 if none) and
+ * segments (the inbound SMS's segment count) drive the SMS refund, once per
+ * message. Aggregates the task when it has enough answers.
+ * On time means the offer was still open (not yet returned to the pool by
+ * engine_expire): paid. An answer to an offer that expired within
+ * ENGINE_LATE_WINDOW is recorded with late = 1 and status LATE: its SMS is
+ * refunded, it earns no reward and does not count towards the consensus.
+ * BAD_OPTION, NO_TASK, AMBIGUOUS and TWICE write nothing.
  * A database failure is a status; an answer outcome is out->status.
  */
 kz_status engine_answer(kz_store *st, const engine_config *cfg, int64_t worker_id, int ref,
@@ -153,6 +171,15 @@ typedef struct engine_balance {
     char currency[4];
 } engine_balance;
 
+/*
+ * worker_id's balance in currency now (the wall clock; engine_balance_at for a
+ * given time). available_minor is the sum of all the worker's entries in that
+ * currency (a 'hold' entry has already taken rejected money out of it);
+ * held_minor is money under a rejection that is not final yet (appeal open,
+ * or no appeal and within ENGINE_APPEAL_DAYS), shown beside it, not in it;
+ * paid_minor is what payouts took out; earned_minor is reward + sms_refund +
+ * retainer entries. docs/engine.md lists every entry.
+ */
 kz_status engine_balance_get(kz_store *st, int64_t worker_id, const char *currency,
                              engine_balance *out, kz_err *err);
 
@@ -162,6 +189,62 @@ typedef struct engine_accuracy {
 } engine_accuracy;
 
 kz_status engine_accuracy_get(kz_store *st, int64_t worker_id, engine_accuracy *out,
+                              kz_err *err);
+
+/* ---- additions (docs/engine.md) ---- */
+
+/* engine_balance_get as of time now (held money depends on the appeal window). */
+kz_status engine_balance_at(kz_store *st, int64_t worker_id, const char *currency, int64_t now,
+                            engine_balance *out, kz_err *err);
+
+/*
+ * Reimburse an inbound message that is not an answer (NEXT, SKIP, MORE, ...):
+ * segments x sms_refund_minor in cfg->currency as an 'sms_refund' entry, once
+ * per message_id (the ledger's unique index). *credited (may be NULL) receives
+ * the amount, 0 if the message was already refunded. message_id must name a
+ * row of messages; KZ_ERR_INVALID if it is 0 or segments < 1.
+ */
+kz_status engine_sms_refund(kz_store *st, const engine_config *cfg, int64_t worker_id,
+                            int64_t message_id, int segments, int64_t now, int64_t *credited,
+                            kz_err *err);
+
+/*
+ * The agreement key of a transcription: ASCII letters lowercased, ASCII
+ * digits and non-ASCII characters kept, everything else (spaces, ASCII
+ * punctuation, NBSP, curly quotes, dashes, ellipsis) dropped, so
+ * "Nairobi West." and "nairobi-west" agree. Writes at most cap-1 bytes plus a
+ * NUL; returns the key's full length (snprintf rule).
+ */
+size_t engine_text_key(const char *s, char *out, size_t cap);
+
+/* How a task ended, for listings: *state receives "open", "resolved" or "review". */
+typedef struct engine_result {
+    char state[12];
+    char consensus[481]; /* "" unless resolved */
+    int votes, answers, agreement_percent;
+    int wanted;          /* answers wanted now (redundancy plus any escalation) */
+} engine_result;
+
+/* Fill *out for task_id. KZ_ERR_NOTFOUND if no such task. */
+kz_status engine_result_get(kz_store *st, int64_t task_id, engine_result *out, kz_err *err);
+
+/* One appeal for listings. Pointers valid during the callback only. */
+typedef struct engine_appeal_row {
+    int64_t id, answer_id, worker_id;
+    const char *phone, *batch, *ext_id;
+    const char *answer;        /* the answer's value */
+    const char *reject_reason; /* why it was rejected */
+    const char *reason;        /* the worker's appeal */
+    const char *state;         /* open | upheld | overturned */
+    const char *reviewer, *decision; /* "" while open */
+    int64_t opened_at, decided_at;   /* decided_at 0 while open */
+    int64_t held_minor;        /* the reward held for it */
+    const char *currency;
+} engine_appeal_row;
+
+/* Call cb for each appeal (only open ones if open_only), oldest first; non-zero stops. */
+kz_status engine_appeals_each(kz_store *st, bool open_only,
+                              int (*cb)(void *ctx, const engine_appeal_row *r), void *ctx,
                               kz_err *err);
 
 #endif

@@ -16,10 +16,12 @@
 #define STORE_BUSY_MS 10000
 
 /*
- * Every run-time statement. Consensus (ST_RESULTS): the most common answer
- * value among answers that are not rejected; a tie for first place gives no
- * consensus (top_votes 0). Status: cancelled, else complete when the task has
- * its redundancy of counted answers, else partial/pending.
+ * Every run-time statement. Results (ST_RESULTS): a task the engine has
+ * aggregated (task_results) reports its state (resolved | review), consensus
+ * and votes from there. Otherwise the consensus is the most common value
+ * among answers neither rejected nor late; a tie for first place gives no
+ * consensus (top_votes 0); status is cancelled, else complete when the task
+ * has its redundancy of counted answers, else partial/pending.
  */
 static const char *const stmt_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -71,7 +73,8 @@ static const char *const stmt_sql[ST__COUNT] = {
         "WITH counts AS ("
         "  SELECT a.task_id, a.value, count(*) AS n, min(a.id) AS first_id"
         "  FROM answers a JOIN tasks t ON t.id = a.task_id"
-        "  WHERE t.batch_id = ?1 AND a.state <> 'rejected' GROUP BY a.task_id, a.value),"
+        "  WHERE t.batch_id = ?1 AND a.state <> 'rejected' AND a.late = 0"
+        "  GROUP BY a.task_id, a.value),"
         " ranked AS ("
         "  SELECT task_id, value, n,"
         "   row_number() OVER w AS rk, lead(n) OVER w AS next_n,"
@@ -79,14 +82,18 @@ static const char *const stmt_sql[ST__COUNT] = {
         "  FROM counts WINDOW w AS (PARTITION BY task_id ORDER BY n DESC, first_id))"
         " SELECT t.ext_id,"
         "  CASE WHEN t.state = 'cancelled' THEN 'cancelled'"
+        "   WHEN tr.state IS NOT NULL THEN tr.state"
         "   WHEN coalesce(r.total, 0) >= coalesce(t.redundancy, b.redundancy) THEN 'complete'"
         "   WHEN coalesce(r.total, 0) > 0 THEN 'partial' ELSE 'pending' END,"
-        "  coalesce(r.total, 0),"
-        "  CASE WHEN r.next_n IS r.n THEN '' ELSE coalesce(r.value, '') END,"
-        "  CASE WHEN r.next_n IS r.n THEN 0 ELSE coalesce(r.n, 0) END,"
+        "  coalesce(tr.answers, r.total, 0),"
+        "  CASE WHEN tr.state IS NOT NULL THEN coalesce(tr.consensus, '')"
+        "   WHEN r.next_n IS r.n THEN '' ELSE coalesce(r.value, '') END,"
+        "  CASE WHEN tr.state IS NOT NULL THEN tr.votes"
+        "   WHEN r.next_n IS r.n THEN 0 ELSE coalesce(r.n, 0) END,"
         "  t.extra"
         " FROM tasks t JOIN batches b ON b.id = t.batch_id"
         " LEFT JOIN ranked r ON r.task_id = t.id AND r.rk = 1"
+        " LEFT JOIN task_results tr ON tr.task_id = t.id"
         " WHERE t.batch_id = ?1 ORDER BY t.id",
     [ST_ANSWERS] =
         "SELECT t.ext_id, a.worker_id, a.value, a.state, a.received_at"
@@ -268,6 +275,8 @@ void store_close(kz_store *st)
         sqlite3_finalize(st->stmt[i]);
     for (int i = 0; i < STORE_ENGINE_STMTS; i++)
         sqlite3_finalize(st->eng[i]);
+    for (int i = 0; i < STORE_CONV_STMTS; i++)
+        sqlite3_finalize(st->conv[i]);
     if (st->db)
         sqlite3_close(st->db);
     free(st);

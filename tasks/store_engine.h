@@ -43,13 +43,18 @@ kz_status store_eng_worker_get(kz_store *st, int64_t worker_id, store_eng_worker
 kz_status store_eng_pick_task(kz_store *st, int64_t worker_id, int gold, int64_t *task_id,
                               kz_err *err);
 
+/* Bytes of the ref bitmap: one bit for each ref 0..9999 (the schema's range). */
+#define STORE_ENG_REF_BITMAP 1250
+
 /*
  * The refs worker_id must not be given now: those of open offers and of
  * offers that expired after `since` (so a late answer still finds its task).
- * Up to cap refs, ascending, into refs; *n receives how many were written.
+ * Answered and skipped refs are free again at once (refs stay one digit); a
+ * resent answer is caught by the conversation's repeat check (tasks/conv.c).
+ * Sets bit r (busy[r / 8] & (1 << r % 8)) for each; busy is zeroed first.
  */
-kz_status store_eng_refs_busy(kz_store *st, int64_t worker_id, int64_t since, int *refs,
-                              size_t cap, size_t *n, kz_err *err);
+kz_status store_eng_refs_busy(kz_store *st, int64_t worker_id, int64_t since,
+                              unsigned char busy[STORE_ENG_REF_BITMAP], kz_err *err);
 
 /* Insert an offer. KZ_ERR_BUSY if the worker already had the task or the ref is taken. */
 kz_status store_eng_offer_insert(kz_store *st, int64_t task_id, int64_t worker_id, int ref,
@@ -151,6 +156,17 @@ typedef struct store_eng_result {
 /* Record how a task ended (first time only: a second call changes nothing). */
 kz_status store_eng_result_put(kz_store *st, const store_eng_result *r, kz_err *err);
 
+/* How a task ended: state "open" (no result yet), "resolved" or "review". */
+typedef struct store_eng_result_row {
+    char state[12];
+    char consensus[481];
+    int votes, answers, agreement, wanted;
+} store_eng_result_row;
+
+/* Fill *out for task_id. KZ_ERR_NOTFOUND if no such task. */
+kz_status store_eng_result_get(kz_store *st, int64_t task_id, store_eng_result_row *out,
+                               kz_err *err);
+
 /* Set tasks.state (open|done|cancelled). */
 kz_status store_eng_task_state(kz_store *st, int64_t task_id, const char *state, kz_err *err);
 
@@ -186,7 +202,7 @@ typedef struct store_eng_answer_info {
 } store_eng_answer_info;
 
 /* Fill *out for answer_id. KZ_ERR_NOTFOUND if none. */
-kz_status store_eng_answer_info(kz_store *st, int64_t answer_id, store_eng_answer_info *out,
+kz_status store_eng_answer_get(kz_store *st, int64_t answer_id, store_eng_answer_info *out,
                                 kz_err *err);
 
 /* Reject a pending answer with reason at now. *changed 0 if it was not pending. */

@@ -40,11 +40,14 @@ typedef enum store_stmt_id {
 
 /* Room for the task engine's own statement table (tasks/store_engine*.c). */
 #define STORE_ENGINE_STMTS 96
+/* Room for the conversation's statement table (tasks/store_conv.c). */
+#define STORE_CONV_STMTS 64
 
 struct kz_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[ST__COUNT]; /* NULL until first use */
     sqlite3_stmt *eng[STORE_ENGINE_STMTS]; /* the engine's, same rules (store_engine_sql.c) */
+    sqlite3_stmt *conv[STORE_CONV_STMTS];  /* the conversation's, same rules (store_conv.c) */
 };
 
 /*

@@ -322,10 +322,81 @@ static const char schema_v2[] =
     ");"
     "CREATE INDEX task_results_review ON task_results(task_id) WHERE state = 'review';";
 
+/*
+ * Step 3: the daemon's durable queues (docs/schema.md, gateway/inbox.c,
+ * gateway/outbox.c). inbox_parts holds every inbound SMS part, committed
+ * before the SIM copy is deleted; parts sharing set_key reassemble into one
+ * message, handed over once (message_id set in the same transaction as the
+ * messages row). outbox_parts holds each outbound message's encoded PDUs with
+ * their own state machine, persisted before each send. sms_counts counts the
+ * parts each SIM sent per local day (the daily cap). messages.kind says
+ * whether an outbound message answers the worker (any hour) or is unsolicited
+ * (push window only). modems gains the status snapshot `kazi status` shows.
+ */
+static const char schema_v3[] =
+    "CREATE TABLE inbox_parts ("
+    "  id          INTEGER PRIMARY KEY,"
+    "  modem       TEXT NOT NULL,"
+    "  sender      TEXT NOT NULL,"
+    "  ref         INTEGER NOT NULL CHECK (ref BETWEEN 0 AND 65535),"
+    "  ref_bits    INTEGER NOT NULL CHECK (ref_bits IN (0, 8, 16)),"
+    "  total       INTEGER NOT NULL CHECK (total BETWEEN 1 AND 255),"
+    "  seq         INTEGER NOT NULL CHECK (seq BETWEEN 1 AND total),"
+    "  scts        TEXT NOT NULL,"
+    "  pdu_hex     TEXT NOT NULL CHECK (length(pdu_hex) BETWEEN 2 AND 360),"
+    "  dedupe_key  TEXT NOT NULL UNIQUE,"
+    "  set_key     TEXT NOT NULL,"
+    "  received_at INTEGER NOT NULL,"
+    "  message_id  INTEGER REFERENCES messages(id)"
+    ");"
+    "CREATE INDEX inbox_parts_waiting ON inbox_parts(set_key, seq) WHERE message_id IS NULL;"
+
+    "CREATE TABLE outbox_parts ("
+    "  id              INTEGER PRIMARY KEY,"
+    "  message_id      INTEGER NOT NULL REFERENCES messages(id),"
+    "  seq             INTEGER NOT NULL CHECK (seq BETWEEN 1 AND total),"
+    "  total           INTEGER NOT NULL CHECK (total BETWEEN 1 AND 255),"
+    "  pdu_hex         TEXT NOT NULL CHECK (length(pdu_hex) BETWEEN 2 AND 360),"
+    "  tpdu_len        INTEGER NOT NULL CHECK (tpdu_len BETWEEN 1 AND 180),"
+    "  state           TEXT NOT NULL DEFAULT 'queued' CHECK (state IN"
+    "                  ('queued','sending','sent','delivered','failed','unknown')),"
+    "  modem           TEXT,"
+    "  attempts        INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),"
+    "  next_attempt_at INTEGER NOT NULL DEFAULT 0,"
+    "  mr              INTEGER CHECK (mr BETWEEN 0 AND 255),"
+    "  error           TEXT,"
+    "  sent_at         INTEGER,"
+    "  updated_at      INTEGER NOT NULL,"
+    "  UNIQUE (message_id, seq),"
+    "  CHECK (state = 'queued' OR modem IS NOT NULL)"
+    ");"
+    "CREATE INDEX outbox_parts_due ON outbox_parts(next_attempt_at, message_id, seq)"
+    "  WHERE state = 'queued';"
+    "CREATE INDEX outbox_parts_sending ON outbox_parts(updated_at) WHERE state = 'sending';"
+    "CREATE INDEX outbox_parts_mr ON outbox_parts(modem, mr, sent_at) WHERE state = 'sent';"
+
+    "CREATE TABLE sms_counts ("
+    "  modem TEXT NOT NULL,"
+    "  day   TEXT NOT NULL CHECK (length(day) = 10),"
+    "  sent  INTEGER NOT NULL DEFAULT 0 CHECK (sent >= 0),"
+    "  PRIMARY KEY (modem, day)"
+    ") WITHOUT ROWID;"
+
+    "ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'reply'"
+    "  CHECK (kind IN ('reply','unsolicited'));"
+
+    "ALTER TABLE modems ADD COLUMN signal_dbm INTEGER;"
+    "ALTER TABLE modems ADD COLUMN queue INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE modems ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE modems ADD COLUMN received INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE modems ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE modems ADD COLUMN last_error TEXT;";
+
 /* The steps, in order; index i is version i+1. Append only. */
 static const migration migrations[] = {
     {"the product schema", schema_v1},
     {"task engine: pool counters, results, late answers", schema_v2},
+    {"daemon queues: inbox and outbox parts, daily SMS counts", schema_v3},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

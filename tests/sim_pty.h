@@ -75,7 +75,9 @@ static inline int simpty_open(simpty *s, sim_engine *e, uint64_t now)
     snprintf(s->dir, sizeof s->dir, "/tmp/kazi-simpty-XXXXXX");
     if (!mkdtemp(s->dir))
         return -1;
-    snprintf(s->link, sizeof s->link, "%s/modem", s->dir);
+    char dir[sizeof s->dir];
+    memcpy(dir, s->dir, sizeof dir); /* a copy: gcc cannot prove link and dir apart */
+    snprintf(s->link, sizeof s->link, "%s/modem", dir);
     return simpty_new_pty(s);
 }
 

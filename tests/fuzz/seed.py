@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """seed.py - writes the fuzz seed corpora (tests/fuzz/corpus/TARGET/) from
 ../shared/vectors: raw PDU bytes for fuzz_pdu and fuzz_concat, +CUSD lines for
-fuzz_cusd, packed GSM-7 and texts for fuzz_text. Run by hand when the vectors
-grow; the corpora are committed so `make test` replays them. Never deletes."""
+fuzz_cusd, packed GSM-7 and texts for fuzz_text, modem transcripts for fuzz_at.
+Run by hand when the vectors grow; the corpora are committed so `make test`
+replays them. Reproducible (same vectors, same files). Never deletes."""
 import hashlib, json, os, sys
 
 root = os.path.dirname(os.path.abspath(__file__))
@@ -39,4 +40,50 @@ for v in lines("cusd.jsonl"):
 for v in lines("gsm7-packing.jsonl"):
     put("text", bytes([v["fill_bits"]]) + bytes.fromhex(v["packed_hex"]))
     put("text", bytes([0]) + v["text"].encode("utf-8"))
+
+# at: one file per transcript of at-transcripts.jsonl, named by its id, in
+# fuzz_at.c's format: byte 0 picks the pending command from its table, byte 1
+# the chunking, then the modem's bytes. Keep AT_CMDS in step with fuzz_at.c.
+AT_CMDS = [None, "AT+CSQ", "AT+CREG?", "AT+CMGL=4", "AT+CMGS=23", "AT+CPMS?", "AT+CPMS=?",
+           'AT+CUSD=1,"*144#",15', "AT+CPIN?", "AT+CNMI=?", "AT+CSCA?", "AT+CMGR=1",
+           "AT+CSCS?", "ATE0", "AT^SYSINFO", "AT+CMGW=10"]
+AT_NO_PREFIX = AT_CMDS.index("ATE0")  # pending, but no response prefix of its own
+
+def at_command_byte(command):
+    """The table entry closest to the transcript's command: the same command, else
+    the first with the same name (+CPMS="SM" -> AT+CPMS?), else ATE0; none for URCs."""
+    if command.startswith("("):
+        return 0
+    if command in AT_CMDS:
+        return AT_CMDS.index(command)
+    name = command[2:].split("=")[0].split("?")[0]
+    for i, c in enumerate(AT_CMDS):
+        if c and c[2:].split("=")[0].split("?")[0] == name:
+            return i
+    return AT_NO_PREFIX
+
+def put_at(name, command, response, n):
+    d = os.path.join(root, "corpus", "at")
+    os.makedirs(d, exist_ok=True)
+    data = bytes([at_command_byte(command), 7 + n % 50]) + response.encode("utf-8")
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+for n, v in enumerate(lines("at-transcripts.jsonl")):
+    put_at(v["id"], v["command"], v["response"], n)
+
+# Kazi's own cases: indications and reboots in the middle of a command.
+AT_EXTRA = [
+    ("kazi-ciev-smsfull-idle", "(unsolicited)", '\r\n+CIEV: "SMSFULL",1\r\n'),
+    ("kazi-ciev-smsfull-in-cmgl", "AT+CMGL=4",
+     '\r\n+CMGL: 1,0,"",5\r\n+CIEV: "SMSFULL",1\r\n0011000000\r\n\r\nOK\r\n'),
+    ("kazi-ciev-numbered", "AT+CSQ", "\r\n+CIEV: 7,1\r\n+CSQ: 20,0\r\n\r\nOK\r\n"),
+    ("kazi-rdy-during-cmgs", "AT+CMGS=23",
+     "\r\n> \r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nCall Ready\r\n"),
+    ("kazi-power-down-during-cmgl", "AT+CMGL=4", "\r\nNORMAL POWER DOWN\r\n"),
+    ("kazi-cnma-340", "(unsolicited)",
+     '\r\n+CMT: "",5\r\n0011000000\r\nAT+CNMA\r\r\n+CMS ERROR: 340\r\n'),
+]
+for n, (name, command, response) in enumerate(AT_EXTRA):
+    put_at(name, command, response, n)
 print("seeded from", vec)

@@ -21,7 +21,7 @@ cleanup() {
         kill "$SIM_PID" 2>/dev/null
         wait "$SIM_PID" 2>/dev/null
     fi
-    rm -rf "$TMP"
+    [ -n "${KEEP_TMP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -45,7 +45,14 @@ if [ ! -x "$KAZI" ]; then
 fi
 
 ctl() { timeout 10 "$KAZI" sim ctl "$TMP/ctl" "$@"; }
-gam() { timeout 60 gammu -c "$TMP/gammurc" "$@"; }
+# Each gammu run logs to its own file (gammu.N.log) so a failure shows its own session.
+GAM_N=0
+gam() {
+    GAM_N=$((GAM_N + 1))
+    sed "s|^logfile = .*|logfile = $TMP/gammu.$GAM_N.log|" "$TMP/gammurc" >"$TMP/gammurc.$GAM_N"
+    cp "$TMP/gammurc.$GAM_N" "$TMP/gammurc.last"
+    timeout 60 gammu -c "$TMP/gammurc.$GAM_N" "$@"
+}
 
 # ---- start the simulator ----
 "$KAZI" sim --link "$TMP/modem" --control "$TMP/ctl" \
@@ -187,7 +194,7 @@ check "socket removed on exit" [ ! -e "$TMP/ctl" ]
 
 if [ "$failed" -ne 0 ]; then
     echo "--- simulator stderr"; tail -n 20 "$TMP/sim.err"
-    echo "--- gammu log tail"; tail -n 40 "$TMP/gammu.log" 2>/dev/null
+    echo "--- last gammu log tail"; tail -n 40 "$TMP/gammu.$GAM_N.log" 2>/dev/null
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

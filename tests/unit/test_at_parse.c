@@ -396,9 +396,26 @@ static void test_codes(void)
     KT_CHECK(at_cms_code("", 0) == -1, "empty");
 }
 
+/* +CIEV indicator events (TS 27.007 8.10): a URC, named or numbered, except as the
+ * answer of a command whose prefix it is. */
+static void test_ciev(void)
+{
+    expect_log(NULL, 0, "\r\n+CIEV: \"SMSFULL\",1\r\n", "U+CIEV:+CIEV: \"SMSFULL\",1|",
+               "SIMCom SMSFULL while idle");
+    expect_log("AT+CMGL=4", 0, "+CMGL: 1,0,,5\r\n+CIEV: \"SMSFULL\",1\r\n0011\r\nOK\r\n",
+               "L+CMGL: 1,0,,5|U+CIEV:+CIEV: \"SMSFULL\",1|L0011|FOK|",
+               "SMSFULL in the middle of a listing");
+    expect_log("AT+CSQ", 0, "+CIEV: 7,1\r\n+CSQ: 9,99\r\nOK\r\n",
+               "U+CIEV:+CIEV: 7,1|L+CSQ: 9,99|FOK|", "numbered indicator during CSQ");
+    expect_log("AT+CIEV?", 0, "+CIEV: 7,1\r\nOK\r\n", "L+CIEV: 7,1|FOK|",
+               "the answer of a +CIEV command is not a URC");
+    expect_log("AT+CSQ", 0, "+CIEVX\r\nOK\r\n", "L+CIEVX|FOK|", "exact prefix only");
+}
+
 static void test_names(void)
 {
     KT_STREQ(at_urc_name(AT_URC_CMTI), "+CMTI", "urc name");
+    KT_STREQ(at_urc_name(AT_URC_CIEV), "+CIEV", "+CIEV name");
     KT_STREQ(at_urc_name((at_urc)99), "?", "bad urc");
     KT_STREQ(at_final_name(AT_FINAL_CMS_ERROR), "+CMS ERROR", "final name");
     KT_STREQ(at_final_name((at_final)-1), "?", "bad final");
@@ -422,6 +439,7 @@ int main(void)
     test_reentry();
     test_nul_bytes();
     test_codes();
+    test_ciev();
     test_names();
     return kt_report();
 }

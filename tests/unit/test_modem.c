@@ -670,6 +670,160 @@ static void test_sim_full(void)
     teardown(&t);
 }
 
+/* +CIEV: "SMSFULL",1 makes the driver sweep at once (no poll, no periodic sweep for an hour). */
+static void test_ciev_sweep(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.sm_slots = 3;
+    modem_config mc;
+    fast_config(&mc);
+    mc.poll_interval_ms = 3600000;
+    mc.sweep_interval_ms = 3600000;
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    settle(&t);
+    modem_status s0;
+    modem_get_status(t.m, &s0);
+    t.refuse_next = 3; /* the first three stay on the SIM and fill it */
+    for (int i = 0; i < 5; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "full %d", i);
+        sim_inject_text(t.sp.e, "+254722000555", text, strlen(text), SMS_CODING_AUTO, NULL,
+                        (uint64_t)t.now, NULL);
+    }
+    int64_t start = t.now;
+    run_until(&t, &t.sms_committed, 5, 5000);
+    KT_CHECK(t.sms_committed == 5 && t.sms_calls == 8, "all 5 after the SIM filled (%d, %d calls)",
+             t.sms_committed, t.sms_calls);
+    KT_CHECK(t.now - start < 60000, "within a minute, not at the hourly sweep (%lld ms)",
+             (long long)(t.now - start));
+    modem_status s;
+    modem_get_status(t.m, &s);
+    KT_CHECK(s.sweeps > s0.sweeps, "a sweep ran (%llu)", (unsigned long long)s.sweeps);
+    KT_CHECK(s.polls == s0.polls, "no poll found it (%llu)", (unsigned long long)s.polls);
+    for (int i = 0; i < 30; i++)
+        step(&t);
+    KT_CHECK(sim_stored(t.sp.e) == 0, "SIM emptied");
+    teardown(&t);
+}
+
+/* A reboot ("RDY") while AT+CMGS waits ends the wait at once: the send is
+ * reported retryable long before the 60 s timeout, the one queued behind it
+ * is not failed and goes out after the re-init. */
+static void test_reboot_during_send(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.cmgs_latency_ms = 30000; /* the network takes its time */
+    modem_config mc;
+    fast_config(&mc);
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    settle(&t);
+    sms_pdu p;
+    encode("+254711000666", "interrupted by a reboot", false, &p);
+    KT_CHECK(modem_send_pdu(t.m, 31, &p) == KZ_OK && modem_send_pdu(t.m, 32, &p) == KZ_OK,
+             "two queued");
+    g_max_jump = 100;
+    for (int i = 0; i < 2000 && sim_sent_count(t.sp.e) == 0; i++)
+        step(&t);
+    KT_CHECK(sim_sent_count(t.sp.e) == 1, "the first PDU reached the network");
+    int64_t at = t.now;
+    int inits = t.states[MODEM_INIT];
+    sim_fault(t.sp.e, SIM_FAULT_RESET, 0, 0, (uint64_t)t.now);
+    run_until(&t, &t.sent_calls, 1, 2000);
+    KT_CHECK(t.sent_calls == 1 && t.sent_id == 31 && t.sent_st == KZ_ERR_IO && t.sent_retry,
+             "send 31 reported retryable (st %d)", t.sent_st);
+    KT_CHECK(t.now - at < 1000, "at once, not after the AT+CMGS timeout (%lld ms)",
+             (long long)(t.now - at));
+    KT_CHECK(t.states[MODEM_INIT] == inits + 1, "re-initialised (%d)", t.states[MODEM_INIT] - inits);
+    g_max_jump = INT64_MAX;
+    KT_CHECK(ready(&t), "ready again");
+    run_until(&t, &t.sent_calls, 2, 5000);
+    KT_CHECK(t.sent_calls == 2 && t.sent_id == 32 && t.sent_st == KZ_OK,
+             "send 32 waited and went (id %llu st %d)", (unsigned long long)t.sent_id, t.sent_st);
+    KT_CHECK(sim_sent_count(t.sp.e) == 2, "two PDUs in the network (%zu)",
+             sim_sent_count(t.sp.e));
+    modem_status s;
+    modem_get_status(t.m, &s);
+    KT_CHECK(s.resets == 0, "no reset needed (%llu)", (unsigned long long)s.resets);
+    teardown(&t);
+}
+
+/* A modem that refuses mt=1 (--cnmi-mode cmt) with +CSMS service 1: the driver
+ * routes with +CMT/+CDS, commits each PDU once and acknowledges it (AT+CNMA),
+ * refuses what the receiver could not commit (AT+CNMA=2) so it comes again,
+ * and matches +CDS reports to send ids. */
+static void test_cmt_routing(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.cnmi_mode = SIM_CNMI_CMT;
+    sc.csms_service = 1;
+    sc.report_delay_ms = 3000;
+    modem_config mc;
+    fast_config(&mc);
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    settle(&t);
+    const char *texts[] = {"42 1", "Habari \xe2\x9c\x93 jibu",
+                           "A long answer that needs more than one part because it goes on "
+                           "and on about the shop, the road, the rain and the price of maize "
+                           "in the market this week, with a few more words for good measure."};
+    size_t parts = 0;
+    for (int i = 0; i < 3; i++) {
+        size_t n = 0;
+        sim_inject_text(t.sp.e, "+254722000777", texts[i], strlen(texts[i]), SMS_CODING_AUTO,
+                        &n, (uint64_t)t.now, NULL);
+        parts += n;
+    }
+    KT_CHECK(parts == 4, "4 parts injected (%zu)", parts);
+    run_until(&t, &t.sms_committed, (int)parts, 5000);
+    for (int i = 0; i < 30; i++)
+        step(&t);
+    sim_stats st;
+    sim_get_stats(t.sp.e, &st);
+    KT_CHECK(t.sms_committed == (int)parts && t.sms_calls == (int)parts,
+             "each +CMT committed once (%d commits, %d calls)", t.sms_committed, t.sms_calls);
+    KT_CHECK(t.on_sim_at_commit == 0 && sim_stored(t.sp.e) == 0, "never stored on the SIM");
+    KT_CHECK(st.acks_missed == 0 && st.queued == 0, "every one acknowledged (%lu missed)",
+             st.acks_missed);
+    /* the receiver cannot commit: AT+CNMA=2, the network offers it again later */
+    t.refuse_next = 1;
+    sim_inject_text(t.sp.e, "+254722000778", "again", 5, SMS_CODING_AUTO, NULL, (uint64_t)t.now,
+                    NULL);
+    run_until(&t, &t.sms_committed, (int)parts + 1, 5000);
+    KT_CHECK(t.sms_committed == (int)parts + 1 && t.sms_calls == (int)parts + 2,
+             "refused once, committed on the second offer (%d, %d)", t.sms_committed,
+             t.sms_calls);
+    KT_STREQ(t.last_text, "again", "its text");
+    /* status reports come as +CDS */
+    sms_pdu p;
+    encode("+254711000888", "report by +CDS", true, &p);
+    modem_send_pdu(t.m, 41, &p);
+    modem_send_pdu(t.m, 42, &p);
+    run_until(&t, &t.reports, 2, 5000);
+    KT_CHECK(t.reports == 2 && t.report_id == 42, "two +CDS reports, the last for 42 (%d, %llu)",
+             t.reports, (unsigned long long)t.report_id);
+    for (int i = 0; i < 30; i++)
+        step(&t);
+    sim_get_stats(t.sp.e, &st);
+    KT_CHECK(st.reports == 2 && st.acks_missed == 0, "reports acknowledged (%lu, %lu missed)",
+             st.reports, st.acks_missed);
+    KT_CHECK(sim_stored(t.sp.e) == 0, "nothing stored");
+    teardown(&t);
+}
+
 int main(void)
 {
     test_init_identity();
@@ -685,5 +839,8 @@ int main(void)
     test_spontaneous_reset();
     test_vanish_return();
     test_sim_full();
+    test_ciev_sweep();
+    test_reboot_during_send();
+    test_cmt_routing();
     return kt_report();
 }

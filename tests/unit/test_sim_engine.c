@@ -282,11 +282,11 @@ static void test_cnmi_routing(void)
     KT_CHECK(pdu_after(o, "+CDS:", &m) && m.type == SMS_STATUS_REPORT && m.mr == 0 &&
                  m.status == 0, "report for MR 0, delivered");
     KT_CHECK(sim_sent_get(e, 0)->report_status == 0, "sent log knows");
-    /* ds=2 -> stored, +CDSI */
-    at(e, "AT+CNMI=2,1,0,2,0\r");
-    KT_CHECK(sim_report(e, 0, 0x40, clock_ms, NULL) == KZ_OK, "manual report");
-    KT_STREQ(drain(e), "\r\n+CDSI: \"SM\",1\r\n", "CDSI");
-    KT_CHECK(pdu_after(at(e, "AT+CMGR=1\r"), "+CMGR:", &m) && m.status == 0x40, "stored report");
+    /* SIM800 has no ds=2 (python-gsmmodem#60): refused, the setting stays */
+    KT_STREQ(at(e, "AT+CNMI=?\r"), "\r\n+CNMI: (0-3),(0-3),(0,2),(0,1),(0,1)\r\n\r\nOK\r\n",
+             "SIM800's CNMI=?");
+    KT_STREQ(at(e, "AT+CNMI=2,1,0,2,0\r"), "\r\n+CMS ERROR: 303\r\n", "ds=2 refused");
+    KT_STREQ(at(e, "AT+CNMI?\r"), "\r\n+CNMI: 2,2,0,1,0\r\n\r\nOK\r\n", "unchanged");
     KT_CHECK(sim_report(e, 99, 0, clock_ms, NULL) == KZ_ERR_NOTFOUND, "unknown MR");
     /* ds=0 -> dropped */
     at(e, "AT+CNMI=2,1,0,0,0\r");
@@ -296,8 +296,82 @@ static void test_cnmi_routing(void)
     at(e, "AT+CNMI=2,0,0,0,0\r");
     sim_inject_text(e, "+254700000001", "silent", 6, SMS_CODING_AUTO, NULL, clock_ms, NULL);
     KT_STREQ(drain(e), "", "no CMTI with mt=0");
-    KT_HAS(at(e, "AT+CMGL=4\r"), "+CMGL: 2,0");
+    KT_HAS(at(e, "AT+CMGL=4\r"), "+CMGL: 1,0");
     KT_STREQ(at(e, "AT+CNMI?\r"), "\r\n+CNMI: 2,0,0,0,0\r\n\r\nOK\r\n", "CNMI?");
+    KT_STREQ(at(e, "AT+CNMA\r"), "\r\n+CMS ERROR: 340\r\n", "no +CNMA with service 0");
+    sim_free(e);
+}
+
+/* --cnmi-mode cdsi: reports may be stored (ds=2, +CDSI). */
+static void test_cnmi_cdsi(void)
+{
+    sim_config cfg;
+    sim_config_init(&cfg);
+    cfg.cnmi_mode = SIM_CNMI_CDSI;
+    sim_engine *e = quiet(&cfg);
+    sms_message m;
+    sms_pdu p[2];
+    KT_STREQ(at(e, "AT+CNMI=?\r"), "\r\n+CNMI: (0-3),(0-3),(0,2),(0-2),(0,1)\r\n\r\nOK\r\n",
+             "CNMI=? with ds 0-2");
+    at(e, "AT+CNMI=2,1,0,2,0\r");
+    encode("report me", "+254712345678", true, p, 2);
+    KT_HAS(send_pdu(e, &p[0]), "\r\n+CDSI: \"SM\",1\r\n");
+    KT_CHECK(pdu_after(at(e, "AT+CMGR=1\r"), "+CMGR:", &m) && m.type == SMS_STATUS_REPORT,
+             "stored report");
+    KT_CHECK(sim_report(e, 0, 0x40, clock_ms, NULL) == KZ_OK, "manual report");
+    KT_STREQ(drain(e), "\r\n+CDSI: \"SM\",2\r\n", "second CDSI");
+    KT_CHECK(pdu_after(at(e, "AT+CMGR=2\r"), "+CMGR:", &m) && m.status == 0x40, "its status");
+    sim_free(e);
+}
+
+/* --cnmi-mode cmt --csms-service 1: only direct routing, each +CMT/+CDS acknowledged. */
+static void test_cnmi_cmt_cnma(void)
+{
+    sim_config cfg;
+    sim_config_init(&cfg);
+    cfg.cnmi_mode = SIM_CNMI_CMT;
+    cfg.csms_service = 1;
+    sim_engine *e = quiet(&cfg);
+    sms_message m;
+    KT_STREQ(at(e, "AT+CNMI=?\r"), "\r\n+CNMI: (0-3),(0,2),(0,2),(0,1),(0,1)\r\n\r\nOK\r\n",
+             "CNMI=? without mt=1");
+    KT_STREQ(at(e, "AT+CNMI?\r"), "\r\n+CNMI: 2,0,0,0,0\r\n\r\nOK\r\n", "boots with mt=0");
+    KT_STREQ(at(e, "AT+CNMI=2,1,0,1,0\r"), "\r\n+CMS ERROR: 303\r\n", "mt=1 refused");
+    KT_STREQ(at(e, "AT+CNMI=2,3,0,1,0\r"), "\r\n+CMS ERROR: 303\r\n", "mt=3 refused");
+    KT_STREQ(at(e, "AT+CSMS?\r"), "\r\n+CSMS: 1,1,1,1\r\n\r\nOK\r\n", "service 1");
+    KT_STREQ(at(e, "AT+CNMI=2,2,0,1,0\r"), "\r\nOK\r\n", "mt=2 taken");
+    sim_inject_text(e, "+254700000001", "one", 3, SMS_CODING_AUTO, NULL, clock_ms, NULL);
+    sim_inject_text(e, "+254700000002", "two", 3, SMS_CODING_AUTO, NULL, clock_ms, NULL);
+    const char *o = drain(e);
+    KT_CHECK(pdu_after(o, "+CMT:", &m) && strcmp(m.text, "one") == 0, "first +CMT: %s", o);
+    KT_CHECK(strstr(strstr(o, "+CMT:") + 1, "+CMT:") == NULL, "the second waits for +CNMA");
+    o = at(e, "AT+CNMA\r");
+    KT_CHECK(strncmp(o, "\r\nOK\r\n", 6) == 0, "acknowledged: %s", o);
+    KT_CHECK(pdu_after(o, "+CMT:", &m) && strcmp(m.text, "two") == 0, "then the second: %s", o);
+    /* no acknowledgement: the network takes it back and offers it again */
+    advance(e, 15000);
+    o = drain(e);
+    KT_CHECK(pdu_after(o, "+CMT:", &m) && strcmp(m.text, "two") == 0, "redelivered: %s", o);
+    sim_stats st;
+    sim_get_stats(e, &st);
+    KT_CHECK(st.acks_missed == 1 && st.delivered == 2, "one ack missed (%lu), 2 delivered (%lu)",
+             st.acks_missed, st.delivered);
+    /* a reboot loses the outstanding one too: the network offers it again, and
+     * with mt=0 (the boot default) it is stored without an indication */
+    sim_fault(e, SIM_FAULT_RESET, 0, 0, clock_ms);
+    drain(e);
+    sim_get_stats(e, &st);
+    KT_CHECK(st.acks_missed == 2 && st.queued == 0, "given back, then stored (%lu, %zu)",
+             st.acks_missed, st.queued);
+    at(e, "ATE0\r");
+    KT_HAS(at(e, "AT+CMGL=4\r"), "+CMGL: 1,0");
+    at(e, "AT+CNMI=2,2,0,1,0\r");
+    o = at(e, "AT+CNMA\r");
+    KT_STREQ(o, "\r\n+CMS ERROR: 340\r\n", "nothing to acknowledge");
+    sim_inject_text(e, "+254700000003", "three", 5, SMS_CODING_AUTO, NULL, clock_ms, NULL);
+    KT_CHECK(pdu_after(drain(e), "+CMT:", &m) && strcmp(m.text, "three") == 0, "third");
+    KT_STREQ(at(e, "AT+CNMA=0\r"), "\r\nOK\r\n", "acknowledged with n=0");
+    KT_STREQ(at(e, "AT+CNMA\r"), "\r\n+CMS ERROR: 340\r\n", "nothing left to acknowledge");
     sim_free(e);
 }
 
@@ -511,6 +585,8 @@ int main(void)
     test_multipart();
     test_inbound_storage();
     test_cnmi_routing();
+    test_cnmi_cdsi();
+    test_cnmi_cmt_cnma();
     test_storage_limit();
     test_ussd();
     test_ussd_latency();

@@ -1,0 +1,133 @@
+/*
+ * config_keys.c - the table of every configuration key: section, name, type,
+ * where it lands in kz_config, bounds, default, whether SIGHUP applies it and
+ * one line of documentation. docs/configuration.md is generated from it
+ * (`kazi serve --print-config-reference`).
+ * Owns: the keys and their defaults. Never parses (config.c does).
+ * The [engine] and [money] defaults are the Kenyan figures of
+ * ../shared/economics.md, as engine_config_defaults() has them.
+ */
+#include <stddef.h>
+
+#include "config.h"
+
+#define G(f) offsetof(kz_config, f)
+#define M(f) offsetof(cfg_modem, f)
+#define SZ(f) sizeof(((kz_config *)0)->f)
+#define MSZ(f) sizeof(((cfg_modem *)0)->f)
+#define DAY 86400
+
+const char *const cfg_sections[] = {"gateway", "outbox", "inbox", "engine", "conv",
+                                    "money", "http", "modem", NULL};
+
+const cfg_key cfg_keys[] = {
+    /* [gateway] */
+    {"gateway", "database", CFG_STRING, G(database), SZ(database), 0, 0, NULL, NULL, false,
+     "the SQLite file (required); the daemon locks DATABASE.lock so two never share it"},
+    {"gateway", "country", CFG_STRING, G(country), SZ(country), 0, 0, NULL, "KE", false,
+     "ISO 3166 country: local numbers (07...) are read as this country's"},
+    {"gateway", "timezone", CFG_UTCOFFSET, G(engine.tz_offset_minutes), 0, -720, 840, NULL,
+     "+03:00", true, "local time of the deployment as an offset from UTC (days, hours, caps)"},
+    {"gateway", "templates", CFG_STRING, G(templates), SZ(templates), 0, 0, NULL, "", true,
+     "directory of message templates; empty: the ones installed with kazi"},
+    {"gateway", "log_level", CFG_ENUM, G(log_level), 0, 0, 0, "error|warn|info|debug", "info",
+     true, "lines below this level are not written"},
+    {"gateway", "syslog", CFG_BOOL, G(syslog), 0, 0, 0, NULL, "no", true,
+     "also send log lines to syslog (stderr goes to the journal under systemd anyway)"},
+    {"gateway", "push_from", CFG_TIMEOFDAY, G(engine.push_from_minute), 0, 0, 1439, NULL,
+     "07:00", true, "unsolicited messages (task offers) only from this local time ..."},
+    {"gateway", "push_to", CFG_TIMEOFDAY, G(engine.push_to_minute), 0, 0, 1439, NULL, "19:00",
+     true, "... until this one; replies to a worker's own message are sent at any hour"},
+    {"gateway", "housekeeping_interval", CFG_DURATION, G(housekeeping_s), 0, 1, 3600, NULL,
+     "30s", true, "how often offers expire, answers are auto-accepted and modem state is saved"},
+    {"gateway", "push_interval", CFG_DURATION, G(push_interval_s), 0, 5, DAY, NULL, "60s", true,
+     "how often workers who may get an unsolicited task are offered one"},
+
+    /* [outbox] */
+    {"outbox", "daily_sms_cap", CFG_INT, G(daily_sms_cap), 0, 0, 1000000, NULL, "0", true,
+     "SMS parts one SIM may send per local day (SIM bundles have limits); 0: no cap"},
+    {"outbox", "max_attempts", CFG_INT, G(max_attempts), 0, 1, 50, NULL, "5", true,
+     "send attempts of one part before the message is failed"},
+    {"outbox", "retry_base", CFG_DURATION, G(retry_base_s), 0, 1, 3600, NULL, "30s", true,
+     "wait after the first retryable failure; doubles with each attempt"},
+    {"outbox", "retry_max", CFG_DURATION, G(retry_max_s), 0, 1, DAY, NULL, "1h", true,
+     "longest wait between two attempts"},
+    {"outbox", "status_reports", CFG_BOOL, G(status_reports), 0, 0, 0, NULL, "yes", true,
+     "ask the network for delivery reports (state 'delivered')"},
+    {"outbox", "validity", CFG_DURATION, G(validity_s), 0, 0, 30 * DAY, NULL, "1d", true,
+     "how long the SMS centre keeps trying to deliver; 0: the network's default"},
+    {"outbox", "max_in_flight", CFG_INT, G(max_in_flight), 0, 1, 16, NULL, "2", true,
+     "parts handed to one modem at once"},
+    {"outbox", "after_crash", CFG_ENUM, G(after_crash), 0, 0, 0, "unknown|resend", "unknown",
+     true, "parts a crash left 'sending' (maybe sent): mark unknown, or send again"},
+    {"outbox", "sending_timeout", CFG_DURATION, G(sending_timeout_s), 0, 60, DAY, NULL, "10m",
+     true, "a part without an outcome this long after it went to a modem is 'unknown'"},
+
+    /* [inbox] */
+    {"inbox", "concat_timeout", CFG_DURATION, G(concat_timeout_s), 0, 30, DAY, NULL, "10m", true,
+     "a multipart SMS still missing parts this long is handled as it is, gaps marked"},
+
+    /* [engine] */
+    {"engine", "offer_time", CFG_DURATION, G(engine.offer_seconds), 0, 60, 7 * DAY, NULL, "1h",
+     true, "time to answer an offered task before it returns to the pool"},
+    {"engine", "more_time", CFG_DURATION, G(engine.more_seconds), 0, 60, DAY, NULL, "1h", true,
+     "time one MORE adds"},
+    {"engine", "max_extensions", CFG_INT, G(engine.max_extensions), 0, 0, 10, NULL, "2", true,
+     "MOREs allowed per offer"},
+    {"engine", "max_open_per_worker", CFG_INT, G(engine.max_open_per_worker), 0, 1, 20, NULL,
+     "3", true, "offers one worker may hold at once"},
+    {"engine", "gold_per_mille", CFG_INT, G(engine.gold_per_mille), 0, 0, 1000, NULL, "50", true,
+     "gold (known-answer) tasks mixed in per 1000 offers"},
+    {"engine", "agreement_percent", CFG_INT, G(engine.agreement_percent), 0, 50, 100, NULL, "60",
+     true, "share of answers that must agree to resolve a task"},
+    {"engine", "max_redundancy_extra", CFG_INT, G(engine.max_redundancy_extra), 0, 0, 20, NULL,
+     "2", true, "extra workers an unresolved task may go to before human review"},
+    {"engine", "auto_accept_days", CFG_INT, G(engine.auto_accept_days), 0, 1, 365, NULL, "7",
+     true, "pending answers are accepted (and paid) after this many days"},
+
+    /* [conv] */
+    {"conv", "default_lang", CFG_ENUM, G(conv_default_lang), 0, 0, 0, "en|sw", "en", true,
+     "language of replies to people who have not chosen one"},
+    {"conv", "terms_version", CFG_STRING, G(terms_version), SZ(terms_version), 0, 0, NULL,
+     "2025-01", true, "version of the terms recorded with every JOIN, STOP and return"},
+    {"conv", "max_replies_hour", CFG_INT, G(max_replies_hour), 0, 1, 1000, NULL, "6", true,
+     "replies without a task offer, per number, per hour (no ping-pong with robots)"},
+    {"conv", "max_replies_day", CFG_INT, G(max_replies_day), 0, 1, 10000, NULL, "20", true,
+     "the same per 24 hours"},
+    {"conv", "max_stranger_day", CFG_INT, G(max_stranger_day), 0, 0, 1000, NULL, "2", true,
+     "replies to a number that never joined, per 24 hours"},
+    {"conv", "max_total_day", CFG_INT, G(max_total_day), 0, 1, 100000, NULL, "300", true,
+     "every reply, offers included, per number per 24 hours"},
+
+    /* [money] */
+    {"money", "currency", CFG_STRING, G(engine.currency), SZ(engine.currency), 0, 0, NULL, "KES",
+     false, "ISO 4217 currency of rewards and refunds"},
+    {"money", "sms_refund", CFG_MONEY, G(engine.sms_refund_minor), 0, 0, 100000, NULL, "1.20",
+     true, "paid back per reply segment a worker sends (their SMS cost)"},
+
+    {"money", "payout_min", CFG_MONEY, G(payout_min_minor), 0, 0, 100000000, NULL, "50", true,
+     "smallest cash-out a worker may ask for (PAY)"},
+    {"money", "provider", CFG_STRING, G(provider), SZ(provider), 0, 0, NULL, "M-Pesa", true,
+     "the mobile-money service named to workers"},
+
+    /* [http] */
+    {"http", "listen", CFG_ADDR, G(http_listen), SZ(http_listen), 0, 0, NULL, "", false,
+     "ADDR:PORT of the admin HTTP endpoints (reserved: validated, not used yet)"},
+
+    /* [modem NAME] */
+    {"modem", "port", CFG_STRING, M(port), MSZ(port), 0, 0, NULL, NULL, true,
+     "serial device (required); prefer /dev/serial/by-id/... names"},
+    {"modem", "baud", CFG_INT, M(baud), 0, 1200, 4000000, NULL, "115200", true, "line speed"},
+    {"modem", "pin", CFG_STRING, M(pin), MSZ(pin), 0, 0, NULL, "", true,
+     "SIM PIN (secret: the file must then be mode 0600); empty: none"},
+    {"modem", "storage", CFG_ENUM, M(storage), 0, 0, 0, "auto|SM|ME|MT", "auto", true,
+     "message storage to read inbound SMS from"},
+    {"modem", "daily_sms_cap", CFG_INT, M(daily_sms_cap), 0, 0, 1000000, NULL, "0", true,
+     "this SIM's cap per local day; 0: [outbox] daily_sms_cap"},
+    {"modem", "prefixes", CFG_STRING, M(prefixes), MSZ(prefixes), 0, 0, NULL, "", true,
+     "comma-separated number prefixes of this SIM's operator (+25470,+25471): preferred for them"},
+    {"modem", "enabled", CFG_BOOL, M(enabled), 0, 0, 0, NULL, "yes", true,
+     "no: leave the modem closed"},
+
+    {NULL, NULL, CFG_STRING, 0, 0, 0, 0, NULL, NULL, false, NULL},
+};

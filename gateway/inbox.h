@@ -1,0 +1,64 @@
+/*
+ * inbox.h - the daemon's inbound SMS: each part a modem reads is committed to
+ * inbox_parts before the modem may delete it from the SIM; parts are then
+ * reassembled from the database (concat.h rules: a complete set at once, an
+ * incomplete one after the timeout with CONCAT_GAP where parts are missing)
+ * and handed over exactly once, in the same transaction that records that
+ * the parts were handed over. A crash anywhere loses nothing and hands
+ * nothing over twice (the messages row's dedupe_key is the parts' keys).
+ * Owns: part and message dedupe keys, reassembly from the store. Never logs;
+ * never answers anyone (the deliver callback, the conversation layer, does).
+ */
+#ifndef KAZI_INBOX_H
+#define KAZI_INBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pdu.h"
+#include "queue_store.h"
+
+typedef struct inbox inbox;
+
+/* A whole inbound message, as handed over. Pointers valid during the call only. */
+typedef struct inbox_msg {
+    const char *modem;      /* the modem it arrived on */
+    const char *sender;     /* address as the network gave it */
+    const char *text;       /* UTF-8; CONCAT_GAP where parts are missing */
+    int segments;           /* parts the sender sent (total) */
+    bool incomplete;        /* released by the timeout with parts missing */
+    const char *dedupe_key; /* for the messages row */
+    int64_t received_at;    /* when the first part was stored */
+} inbox_msg;
+
+/*
+ * Record and handle m inside the transaction inbox_process has open (the
+ * messages row with m->dedupe_key, and whatever replies it queues). Return
+ * KZ_OK with *message_id set to commit; any other status rolls everything
+ * back and the message is recorded unhandled (state 'received') instead.
+ */
+typedef kz_status (*inbox_deliver_fn)(void *ctx, const inbox_msg *m, int64_t *message_id,
+                                      kz_err *err);
+
+/* New inbox on q (borrowed). NULL on ENOMEM. */
+inbox *inbox_new(kz_queue *q, int concat_timeout_s, inbox_deliver_fn deliver, void *ctx);
+void inbox_free(inbox *ib);
+void inbox_configure(inbox *ib, int concat_timeout_s);
+
+/*
+ * A part from a modem's on_sms: commit it (a duplicate of a stored part is
+ * fine). KZ_OK only once it is durable: the caller may then let the modem
+ * delete it. *ready is set when a set may now be handed over.
+ */
+kz_status inbox_on_sms(inbox *ib, const char *modem, const sms_message *msg, const uint8_t *pdu,
+                       size_t pdu_len, int64_t now, bool *ready, kz_err *err);
+
+/*
+ * Hand over every set that is complete, or older than the timeout. *handed
+ * (may be NULL) receives how many messages went to deliver; *fallback (may
+ * be NULL) how many were recorded unhandled because deliver failed.
+ */
+kz_status inbox_process(inbox *ib, int64_t now, int *handed, int *fallback, kz_err *err);
+
+#endif

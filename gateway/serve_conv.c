@@ -1,0 +1,152 @@
+/*
+ * serve_conv.c - where the daemon meets the worker's conversation
+ * (tasks/conv.h): each whole inbound message handed over by the inbox goes to
+ * conv_handle_sms inside the inbox's transaction, and the periodic push
+ * offers tasks to workers who may get one (engine_push_each ->
+ * engine_offer_next -> conv_offer_render -> an 'unsolicited' outbound row).
+ * Owns: the conversation's configuration and templates as the daemon holds
+ * them. Never words a message itself; never sends (the outbox does).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conv_offer.h"
+#include "engine.h"
+#include "log.h"
+#include "serve.h"
+#include "store_conv.h"
+
+#define PUSH_BATCH 64
+
+static const char *templates_dir(const kz_config *cfg)
+{
+    const char *env = getenv("KAZI_TEMPLATES");
+    if (cfg->templates[0])
+        return cfg->templates;
+    return env && *env ? env : KAZI_TEMPLATE_DIR;
+}
+
+int serve_conv_setup(kz_daemon *d)
+{
+    tmpl_set *t = NULL;
+    kz_err err;
+    kz_err_clear(&err);
+    if (tmpl_load_dir(templates_dir(&d->cfg), &t, &err) != KZ_OK) {
+        log_error("templates %s: %s", templates_dir(&d->cfg), err.msg);
+        if (!d->templates)
+            return -1;
+        log_error("templates: keeping the ones loaded before");
+    } else {
+        tmpl_free(d->templates);
+        d->templates = t;
+    }
+    conv_config *c = &d->conv;
+    conv_config_defaults(c);
+    snprintf(c->country, sizeof c->country, "%s", d->cfg.country);
+    snprintf(c->default_lang, sizeof c->default_lang, "%s", cfg_lang_name(d->cfg.conv_default_lang));
+    snprintf(c->terms_version, sizeof c->terms_version, "%s", d->cfg.terms_version);
+    snprintf(c->provider, sizeof c->provider, "%s", d->cfg.provider);
+    c->max_replies_hour = d->cfg.max_replies_hour;
+    c->max_replies_day = d->cfg.max_replies_day;
+    c->max_stranger_day = d->cfg.max_stranger_day;
+    c->max_total_day = d->cfg.max_total_day;
+    c->payout_min_minor = d->cfg.payout_min_minor;
+    c->engine = d->cfg.engine;
+    c->templates = d->templates;
+    return 0;
+}
+
+kz_status serve_deliver(void *ctx, const inbox_msg *m, int64_t *message_id, kz_err *err)
+{
+    kz_daemon *d = ctx;
+    conv_result res;
+    kz_status rc = conv_handle_sms(d->st, &d->conv, m->sender, m->text, strlen(m->text),
+                                   m->received_at, m->dedupe_key, &res, err);
+    if (rc != KZ_OK)
+        return rc;
+    *message_id = res.message_id;
+    if (res.duplicate && qstore_message_by_key(d->q, m->dedupe_key, message_id, err) != KZ_OK)
+        return KZ_ERR_DB;
+    log_info("inbox: message %lld (%s, %d segment%s%s): %zu repl%s queued%s",
+             (long long)*message_id, conv_kind_name(res.command), m->segments,
+             m->segments == 1 ? "" : "s", m->incomplete ? ", incomplete" : "", res.nreplies,
+             res.nreplies == 1 ? "y" : "ies", res.limited ? ", a reply held back by limits" : "");
+    return KZ_OK;
+}
+
+typedef struct push_list {
+    int64_t ids[PUSH_BATCH];
+    size_t n;
+} push_list;
+
+static int collect_worker(void *ctx, int64_t worker_id)
+{
+    push_list *l = ctx;
+    l->ids[l->n++] = worker_id;
+    return l->n == PUSH_BATCH;
+}
+
+/* Word offer o for the worker at phone, in their language. */
+static kz_status offer_text(kz_daemon *d, const char *phone, const engine_offer *o, char *out,
+                            size_t cap, kz_err *err)
+{
+    store_conv_worker w;
+    bool found = false;
+    kz_status rc = store_conv_worker_get(d->st, phone, &w, &found, err);
+    if (rc != KZ_OK)
+        return rc;
+    return conv_offer_render(d->templates, found ? w.lang : d->conv.default_lang, o, out, cap,
+                             NULL, err);
+}
+
+/* Offer one worker a task and queue the offer, in one transaction. */
+static kz_status push_one(kz_daemon *d, int64_t worker_id, int64_t now, bool *offered,
+                          kz_err *err)
+{
+    *offered = false;
+    kz_status rc = store_begin(d->st, err);
+    if (rc != KZ_OK)
+        return rc;
+    engine_offer o;
+    bool found = false;
+    char phone[32], text[TMPL_OUT_CAP];
+    int64_t mid = 0;
+    rc = engine_offer_next(d->st, &d->cfg.engine, worker_id, now, false, &o, &found, err);
+    if (rc == KZ_OK && found)
+        rc = qstore_worker_phone(d->q, worker_id, phone, sizeof phone, err);
+    if (rc == KZ_OK && found)
+        rc = offer_text(d, phone, &o, text, sizeof text, err);
+    if (rc == KZ_OK && found)
+        rc = qstore_outbox_enqueue(d->q, phone, worker_id, text, true, now, &mid, err);
+    if (rc == KZ_OK && found)
+        rc = store_conv_offer_link(d->st, o.assignment_id, mid, err);
+    if (rc != KZ_OK) {
+        store_rollback(d->st);
+        return rc;
+    }
+    *offered = found;
+    return store_commit(d->st, err);
+}
+
+void serve_push_offers(kz_daemon *d, int64_t now)
+{
+    push_list l = {.n = 0};
+    kz_err err;
+    kz_err_clear(&err);
+    if (engine_push_each(d->st, &d->cfg.engine, now, collect_worker, &l, &err) != KZ_OK) {
+        log_error("push: %s", err.msg);
+        return;
+    }
+    size_t offered = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        bool ok = false;
+        if (push_one(d, l.ids[i], now, &ok, &err) != KZ_OK) {
+            log_error("push: worker %lld: %s", (long long)l.ids[i], err.msg);
+            continue;
+        }
+        offered += ok;
+    }
+    if (offered)
+        log_info("push: %zu task offer(s) queued", offered);
+}

@@ -1,0 +1,91 @@
+/*
+ * conv.h - the worker's SMS conversation: one inbound SMS in, its effects in
+ * the database and the replies queued in the outbox, all in one transaction.
+ * Every command of docs/sms-commands.md (English and Swahili) is routed
+ * here to the task engine (tasks/engine.h) or to worker settings, and worded
+ * with the language templates (tasks/templates.h).
+ * Owns: who gets an answer (never an alphanumeric sender or a short code;
+ * replies per number are rate-limited, so Kazi cannot ping-pong with a robot
+ * or burn the SMS budget), which reply each outcome gets, and the idea that
+ * an acknowledgement rides on the next offer. Never sends (the outbox does),
+ * never logs, never reads configuration files.
+ */
+#ifndef KAZI_CONV_H
+#define KAZI_CONV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conv_parse.h"
+#include "engine.h"
+#include "phone.h"
+#include "status.h"
+#include "store.h"
+#include "templates.h"
+
+/* Agent cash-out fee tiers shown to workers (BAL, PAY). */
+#define CONV_FEE_TIERS 8
+
+typedef struct conv_fee_tier {
+    int64_t from_minor; /* amounts from ... */
+    int64_t to_minor;   /* ... to, inclusive */
+    int64_t fee_minor;
+} conv_fee_tier;
+
+typedef struct conv_config {
+    char country[3];          /* ISO code for local numbers: "KE" */
+    char default_lang[8];     /* replies to strangers who wrote no keyword: "en" */
+    char terms_version[32];   /* recorded with every JOIN, STOP and return */
+    char provider[16];        /* how payouts travel: "M-Pesa" */
+    int max_replies_hour;     /* replies without a task offer, per number, per hour */
+    int max_replies_day;      /* ... per 24 hours */
+    int max_stranger_day;     /* replies to a number that never joined, per 24 hours */
+    int max_total_day;        /* every reply, offers included, per number per 24 hours */
+    int64_t payout_min_minor; /* smallest PAY */
+    size_t nfees;
+    conv_fee_tier fees[CONV_FEE_TIERS];
+    engine_config engine;
+    const tmpl_set *templates; /* loaded by the caller (tmpl_load_dir); required */
+} conv_config;
+
+/* Defaults for a Kenyan deployment (economics.md); templates is left NULL. */
+void conv_config_defaults(conv_config *cfg);
+
+#define CONV_MAX_REPLIES 2
+
+typedef struct conv_reply {
+    char to[PHONE_E164_CAP];
+    char text[TMPL_OUT_CAP];
+    int segments;
+    int64_t message_id; /* the outbox row */
+} conv_reply;
+
+typedef struct conv_result {
+    int64_t message_id;   /* the inbound row (0 for a duplicate) */
+    bool duplicate;       /* the same SMS was handled before: nothing done */
+    phone_kind sender;    /* PHONE_PERSON, or a sender that is never answered */
+    conv_kind command;
+    int64_t worker_id;    /* 0 if the sender is not a worker */
+    bool limited;         /* a reply was held back by the rate limits */
+    size_t nreplies;
+    conv_reply replies[CONV_MAX_REPLIES];
+} conv_result;
+
+/*
+ * Handle one inbound SMS from `from` (as the modem gave it) with text[0..len)
+ * received at `received_at` (Unix seconds; the SMSC time stamp when known).
+ * dedupe_key identifies the SMS (NULL: derived from sender, time and text),
+ * so the same SMS handled twice is acted on once. Records the message, acts,
+ * and queues the replies (messages direction 'out', state 'queued') in one
+ * BEGIN IMMEDIATE transaction, committed before returning, or inside the
+ * caller's transaction if one is open (the caller commits then). *out
+ * receives what was queued. A database failure returns its status; in its
+ * own transaction conv then still records the message (state 'received') so
+ * it is not lost.
+ */
+kz_status conv_handle_sms(kz_store *st, const conv_config *cfg, const char *from,
+                          const char *text, size_t len, int64_t received_at,
+                          const char *dedupe_key, conv_result *out, kz_err *err);
+
+#endif

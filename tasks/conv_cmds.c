@@ -1,0 +1,693 @@
+/*
+ * conv_cmds.c - one handler per worker command (docs/sms-commands.md): what
+ * each does through the engine or the worker's settings, and which reply it
+ * gets. Called by conv.c inside the SMS's transaction.
+ * Owns: the choice of reply for every outcome. Never queues or sends (conv.c
+ * does), never words a reply itself (the templates do).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conv_internal.h"
+#include "conv_offer.h"
+#include "money.h"
+
+/* Open offers listed in a reply ("17, 42, 43"). */
+#define LIST_REFS 4
+/* The same answer again within this many seconds is a repeat, not a new answer. */
+#define REPEAT_SECONDS 600
+
+/* The keyword of a command in a language, for "Send SKIP 42" hints. */
+static const char *cmd_word(const conv_ctx *c, conv_kind k)
+{
+    static const struct { conv_kind k; const char *en, *sw; } words[] = {
+        {CONV_SKIP, "SKIP", "RUKA"},   {CONV_MORE, "MORE", "ZAIDI"},
+        {CONV_WHO, "WHO", "NANI"},     {CONV_ASK, "ASK", "ULIZA"},
+        {CONV_APPEAL, "APPEAL", "RUFANI"},
+    };
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (words[i].k == k)
+            return strcmp(c->lang, "sw") == 0 ? words[i].sw : words[i].en;
+    return conv_kind_name(k);
+}
+
+static kz_status say_ref(conv_ctx *c, const char *key, int ref)
+{
+    char r[16];
+    snprintf(r, sizeof r, "%d", ref);
+    tmpl_var v[] = {{"ref", r}};
+    return conv_say(c, key, v, 1);
+}
+
+static kz_status open_refs(conv_ctx *c, int *refs, size_t *n)
+{
+    return store_conv_open_refs(c->st, c->w.id, refs, LIST_REFS, n, c->err);
+}
+
+static void list_refs(const int *refs, size_t n, char *out, size_t cap)
+{
+    size_t pos = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && i < LIST_REFS; i++) {
+        int w = snprintf(out + pos, cap - pos, "%s%d", i ? ", " : "", refs[i]);
+        if (w < 0 || (size_t)w >= cap - pos)
+            return;
+        pos += (size_t)w;
+    }
+}
+
+/*
+ * The task a command means: its number, or the only open offer. *ref 0 when
+ * there is none or several (the reply then says so).
+ */
+static kz_status which_ref(conv_ctx *c, int *ref)
+{
+    *ref = c->cmd->ref;
+    if (*ref)
+        return KZ_OK;
+    int refs[LIST_REFS];
+    size_t n = 0;
+    kz_status rc = open_refs(c, refs, &n);
+    if (rc != KZ_OK)
+        return rc;
+    if (n == 1) {
+        *ref = refs[0];
+        return KZ_OK;
+    }
+    if (n == 0)
+        return conv_say(c, "no_open", NULL, 0);
+    tmpl_var v[] = {{"cmd", cmd_word(c, c->cmd->kind)}};
+    return conv_say(c, "which_task", v, 1);
+}
+
+/*
+ * Offer the next task if one is eligible, with prefix riding in front when it
+ * costs no extra segment. *offered says whether the reply now is an offer.
+ */
+static kz_status offer_next(conv_ctx *c, bool solicited, const char *prefix,
+                            const char *short_prefix, bool *offered)
+{
+    *offered = false;
+    bool ok = false;
+    kz_status rc = conv_may_offer(c, &ok);
+    if (rc != KZ_OK || !ok)
+        return rc;
+    engine_offer o;
+    bool found = false;
+    rc = engine_offer_next(c->st, &c->cfg->engine, c->w.id, c->now, solicited, &o, &found,
+                           c->err);
+    if (rc != KZ_OK || !found)
+        return rc;
+    rc = conv_offer_render(c->cfg->templates, c->lang, &o, c->text, sizeof c->text, &c->len,
+                           c->err);
+    if (rc != KZ_OK)
+        return rc;
+    conv_offer_ride(prefix, short_prefix, c->text, sizeof c->text, &c->len);
+    c->has_reply = true;
+    c->offer_assignment = o.assignment_id;
+    *offered = true;
+    return KZ_OK;
+}
+
+/* ---- answers ---- */
+
+/* After a paid answer: the next offer with the ack riding, or the ack alone. */
+static kz_status answered(conv_ctx *c, const engine_answer_result *r)
+{
+    char ref[16], earned[40], ack[200], ack_short[100];
+    snprintf(ref, sizeof ref, "%d", r->ref);
+    conv_money(c, r->earned_minor, earned, sizeof earned);
+    tmpl_var v[] = {{"ref", ref}, {"answer", r->value}, {"earned", earned}, {"open", ""}};
+    kz_status rc = conv_word(c, "ack", v, 3, ack, sizeof ack);
+    if (rc == KZ_OK)
+        rc = conv_word(c, "ack_short", v, 3, ack_short, sizeof ack_short);
+    bool offered = false;
+    if (rc == KZ_OK)
+        rc = offer_next(c, false, ack, ack_short, &offered);
+    if (rc != KZ_OK || offered)
+        return rc;
+    int refs[LIST_REFS];
+    size_t n = 0;
+    rc = open_refs(c, refs, &n);
+    if (rc != KZ_OK)
+        return rc;
+    char open[32];
+    list_refs(refs, n, open, sizeof open);
+    v[3].value = open;
+    return conv_say(c, n ? "ack_open" : "ack_done", v, 4);
+}
+
+static kz_status answer_outcome(conv_ctx *c, const engine_answer_result *r, int asked_ref)
+{
+    char ref[16], n[16];
+    snprintf(ref, sizeof ref, "%d", r->ref ? r->ref : asked_ref);
+    snprintf(n, sizeof n, "%d", r->n_options);
+    tmpl_var v[] = {{"ref", ref}, {"n", n}, {"open", ""}};
+    switch (r->status) {
+    case ENGINE_ANSWER_OK: return answered(c, r);
+    case ENGINE_ANSWER_TWICE: return conv_say(c, "twice", v, 1);
+    case ENGINE_ANSWER_BAD_OPTION: return conv_say(c, "bad_option", v, 2);
+    case ENGINE_ANSWER_LATE: return conv_say(c, "late", v, 1);
+    case ENGINE_ANSWER_NO_TASK:
+        return asked_ref ? conv_say(c, "no_task", v, 1) : conv_say(c, "no_open", NULL, 0);
+    case ENGINE_ANSWER_AMBIGUOUS: break;
+    }
+    int refs[LIST_REFS];
+    size_t k = 0;
+    kz_status rc = open_refs(c, refs, &k);
+    if (rc != KZ_OK)
+        return rc;
+    char open[32];
+    list_refs(refs, k, open, sizeof open);
+    snprintf(ref, sizeof ref, "%d", k ? refs[0] : 42);
+    v[2].value = open;
+    return conv_say(c, "ambiguous", v, 3);
+}
+
+/* "14 Moi Avenue" with no task 14 but one open offer: the whole text is a bare answer. */
+static kz_status try_whole(conv_ctx *c, engine_answer_result *r, bool *retried)
+{
+    *retried = false;
+    int refs[LIST_REFS];
+    size_t n = 0;
+    kz_status rc = open_refs(c, refs, &n);
+    if (rc != KZ_OK || n != 1 || refs[0] == c->cmd->ref)
+        return rc;
+    engine_answer_result again;
+    rc = engine_answer(c->st, &c->cfg->engine, c->w.id, 0, c->cmd->text, c->in_id,
+                       c->in_segments, c->now, &again, c->err);
+    if (rc == KZ_OK && again.status == ENGINE_ANSWER_OK) {
+        *r = again;
+        *retried = true;
+    }
+    return rc;
+}
+
+/*
+ * The same answer sent again soon ("42 2" twice because the first seemed
+ * lost): the ref may already name the next task, so it is not an answer.
+ */
+static kz_status repeated(conv_ctx *c, bool *again)
+{
+    char prev[CONV_TEXT_CAP];
+    conv_cmd p;
+    *again = false;
+    kz_status rc = store_conv_prev_inbound(c->st, c->peer, c->in_id, c->now - REPEAT_SECONDS,
+                                           prev, sizeof prev, c->err);
+    if (rc != KZ_OK || !*prev)
+        return rc;
+    conv_parse(prev, strlen(prev), &p);
+    *again = p.kind == CONV_ANSWER && p.ref == c->cmd->ref &&
+             strcmp(p.text + p.arg_off, c->cmd->text + c->cmd->arg_off) == 0;
+    return KZ_OK;
+}
+
+static kz_status cmd_answer(conv_ctx *c)
+{
+    const conv_cmd *m = c->cmd;
+    if (m->args == CONV_ARGS_TOO_LONG) {
+        char ref[16], max[16];
+        snprintf(ref, sizeof ref, "%d", m->ref);
+        snprintf(max, sizeof max, "%d", CONV_ANSWER_MAX);
+        tmpl_var v[] = {{"ref", ref}, {"max", max}};
+        return conv_say(c, "too_long", v, 2);
+    }
+    if (m->args == CONV_ARGS_MISSING)
+        return say_ref(c, "answer_missing", m->ref ? m->ref : 42);
+    bool again = false;
+    kz_status rc0 = m->ref ? repeated(c, &again) : KZ_OK;
+    if (rc0 != KZ_OK || again)
+        return rc0 == KZ_OK ? say_ref(c, "twice", m->ref) : rc0;
+    engine_answer_result r;
+    kz_status rc = engine_answer(c->st, &c->cfg->engine, c->w.id, m->ref, m->text + m->arg_off,
+                                 c->in_id, c->in_segments, c->now, &r, c->err);
+    if (rc != KZ_OK)
+        return rc;
+    bool retried = false;
+    if (r.status == ENGINE_ANSWER_NO_TASK && m->ref && m->arg_off > 0)
+        rc = try_whole(c, &r, &retried);
+    if (rc != KZ_OK)
+        return rc;
+    if (r.status != ENGINE_ANSWER_OK && r.status != ENGINE_ANSWER_LATE)
+        c->refund = true; /* not an answer the engine paid: the SMS itself is refunded */
+    return answer_outcome(c, &r, m->ref);
+}
+
+/* Text that is no command: a bare answer when the worker has one open offer. */
+static kz_status cmd_unknown(conv_ctx *c)
+{
+    const char *t = c->cmd->text;
+    bool word = false;
+    for (const char *p = t; *p && !word; p++)
+        word = (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z');
+    if (c->is_worker && word && strcmp(c->w.state, "stopped") != 0 &&
+        c->cmd->args != CONV_ARGS_TOO_LONG) {
+        engine_answer_result r;
+        kz_status rc = engine_answer(c->st, &c->cfg->engine, c->w.id, 0, t, c->in_id,
+                                     c->in_segments, c->now, &r, c->err);
+        if (rc != KZ_OK)
+            return rc;
+        if (r.status == ENGINE_ANSWER_OK || r.status == ENGINE_ANSWER_BAD_OPTION ||
+            r.status == ENGINE_ANSWER_LATE)
+            return answer_outcome(c, &r, 0);
+    }
+    c->not_understood = true;
+    return conv_say(c, c->is_worker ? "unknown" : "help_new", NULL, 0);
+}
+
+/* ---- joining and leaving ---- */
+
+/* A name as given to JOIN: at most 40 bytes of printable text, no separators. */
+static void clean_name(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (const char *p = in; *p && o + 1 < cap && o < 40; p++)
+        out[o++] = (*p == ';' || *p == '=' || (unsigned char)*p < 0x20) ? ' ' : *p;
+    while (o && ((out[o - 1] & 0xC0) == 0x80 || out[o - 1] == ' ')) {
+        if ((out[o - 1] & 0xC0) == 0x80) { /* drop a character cut in half */
+            while (o && (out[o - 1] & 0xC0) == 0x80)
+                o--;
+            if (o)
+                o--;
+        } else {
+            o--;
+        }
+    }
+    out[o] = '\0';
+}
+
+static kz_status cmd_join(conv_ctx *c)
+{
+    char name[64];
+    clean_name(c->cmd->text + c->cmd->arg_off, name, sizeof name);
+    kz_status rc = KZ_OK;
+    if (!c->is_worker) {
+        const char *lang = c->lang;
+        rc = store_conv_worker_add(c->st, c->peer, name, lang, c->now, &c->w.id, c->err);
+        if (rc == KZ_OK)
+            rc = store_conv_worker_get(c->st, c->peer, &c->w, &c->is_worker, c->err);
+        if (rc == KZ_OK)
+            rc = store_conv_consent(c->st, c->w.id, "join", c->cfg->terms_version, c->in_id,
+                                    c->now, c->err);
+        char refund[40];
+        conv_money(c, c->cfg->engine.sms_refund_minor, refund, sizeof refund);
+        tmpl_var v[] = {{"name", name}, {"refund", refund}};
+        c->refund = true;
+        return rc == KZ_OK ? conv_say(c, "welcome", v, 2) : rc;
+    }
+    if (*name)
+        rc = store_conv_worker_name(c->st, c->w.id, name, c->err);
+    tmpl_var v[] = {{"name", *name ? name : c->w.name}};
+    c->refund = true;
+    if (rc != KZ_OK || strcmp(c->w.state, "stopped") != 0)
+        return rc == KZ_OK ? conv_say(c, "already", v, 1) : rc;
+    rc = store_conv_worker_state(c->st, c->w.id, "active", 0, c->now, c->err);
+    if (rc == KZ_OK)
+        rc = store_conv_consent(c->st, c->w.id, "resume", c->cfg->terms_version, c->in_id,
+                                c->now, c->err);
+    return rc == KZ_OK ? conv_say(c, "welcome_back", v, 1) : rc;
+}
+
+static kz_status cmd_stop(conv_ctx *c)
+{
+    if (!c->is_worker) { /* a stranger: one reply, ever */
+        int64_t all = 0, plain = 0;
+        kz_status rc = store_conv_replies_since(c->st, c->peer, 0, &all, &plain, c->err);
+        if (rc != KZ_OK || all > 0)
+            return rc;
+        c->exempt = true;
+        return conv_say(c, "stop_stranger", NULL, 0);
+    }
+    if (strcmp(c->w.state, "stopped") == 0)
+        return KZ_OK; /* already stopped: silence */
+    int refs[64];
+    size_t n = 0;
+    kz_status rc = store_conv_open_refs(c->st, c->w.id, refs, 64, &n, c->err);
+    for (size_t i = 0; rc == KZ_OK && i < n && i < 64; i++) {
+        bool found;
+        rc = engine_skip(c->st, c->w.id, refs[i], c->now, &found, c->err);
+    }
+    if (rc == KZ_OK)
+        rc = store_conv_worker_state(c->st, c->w.id, "stopped", 0, c->now, c->err);
+    if (rc == KZ_OK)
+        rc = store_conv_consent(c->st, c->w.id, "stop", c->cfg->terms_version, c->in_id, c->now,
+                                c->err);
+    c->exempt = true;
+    c->refund = true;
+    return rc == KZ_OK ? conv_say(c, "stopped", NULL, 0) : rc;
+}
+
+/* ---- tasks ---- */
+
+static kz_status cmd_next(conv_ctx *c)
+{
+    bool offered = false;
+    kz_status rc = offer_next(c, true, NULL, NULL, &offered);
+    if (rc != KZ_OK || offered)
+        return rc;
+    int refs[LIST_REFS];
+    size_t n = 0;
+    rc = open_refs(c, refs, &n);
+    if (rc != KZ_OK)
+        return rc;
+    char open[32];
+    list_refs(refs, n, open, sizeof open);
+    tmpl_var v[] = {{"open", open}};
+    return conv_say(c, n ? "no_task_open" : "no_task_free", v, 1);
+}
+
+static kz_status cmd_skip(conv_ctx *c)
+{
+    if (c->cmd->args != CONV_ARGS_OK) {
+        tmpl_var v[] = {{"cmd", cmd_word(c, CONV_SKIP)}};
+        return conv_say(c, "which_task", v, 1);
+    }
+    int ref = 0;
+    kz_status rc = which_ref(c, &ref);
+    if (rc != KZ_OK || ref == 0)
+        return rc;
+    bool found = false;
+    rc = engine_skip(c->st, c->w.id, ref, c->now, &found, c->err);
+    if (rc != KZ_OK || !found)
+        return rc == KZ_OK ? say_ref(c, "not_open", ref) : rc;
+    char prefix[64];
+    char r[16];
+    snprintf(r, sizeof r, "%d", ref);
+    tmpl_var v[] = {{"ref", r}};
+    rc = conv_word(c, "skipped_short", v, 1, prefix, sizeof prefix);
+    bool offered = false;
+    if (rc == KZ_OK)
+        rc = offer_next(c, false, prefix, NULL, &offered);
+    if (rc != KZ_OK || offered)
+        return rc;
+    return conv_say(c, "skipped", v, 1);
+}
+
+static kz_status cmd_more(conv_ctx *c)
+{
+    if (c->cmd->args != CONV_ARGS_OK) {
+        tmpl_var v[] = {{"cmd", cmd_word(c, CONV_MORE)}};
+        return conv_say(c, "which_task", v, 1);
+    }
+    int ref = 0;
+    kz_status rc = which_ref(c, &ref);
+    if (rc != KZ_OK || ref == 0)
+        return rc;
+    int64_t due = 0;
+    bool found = false, allowed = false;
+    rc = engine_more(c->st, &c->cfg->engine, c->w.id, ref, c->now, &due, &found, &allowed,
+                     c->err);
+    if (rc != KZ_OK)
+        return rc;
+    if (!found)
+        return say_ref(c, "not_open", ref);
+    if (!allowed)
+        return say_ref(c, "more_limit", ref);
+    char r[16], when[32];
+    snprintf(r, sizeof r, "%d", ref);
+    conv_local(c, due, CONV_TIME_HM, when, sizeof when);
+    tmpl_var v[] = {{"ref", r}, {"due", when}};
+    return conv_say(c, "more_ok", v, 2);
+}
+
+/* ---- the worker's time ---- */
+
+static void clock_range(int from, int to, char *out, size_t cap)
+{
+    unsigned f = (unsigned)from % 1440u, t = (unsigned)to % 1441u;
+    snprintf(out, cap, "%02u:%02u-%02u:%02u", f / 60, f % 60, (t / 60) % 24, t % 60);
+}
+
+static kz_status cmd_hours(conv_ctx *c)
+{
+    const conv_cmd *m = c->cmd;
+    char window[32], hours[32];
+    clock_range(c->cfg->engine.push_from_minute, c->cfg->engine.push_to_minute, window,
+                sizeof window);
+    if (m->args == CONV_ARGS_BAD)
+        return conv_say(c, "hours_bad", NULL, 0);
+    if (m->args == CONV_ARGS_MISSING) {
+        if (c->w.hours_from >= 0)
+            clock_range(c->w.hours_from, c->w.hours_to ? c->w.hours_to : 1440, hours,
+                         sizeof hours);
+        else if (conv_word(c, "hours_none", NULL, 0, hours, sizeof hours) != KZ_OK)
+            hours[0] = '\0';
+        tmpl_var v[] = {{"hours", hours}};
+        return conv_say(c, "hours_show", v, 1);
+    }
+    int from = m->hours_from, to = m->hours_to < 0 ? -1 : m->hours_to % 1440;
+    kz_status rc = store_conv_worker_hours(c->st, c->w.id, from, to, c->err);
+    if (rc != KZ_OK)
+        return rc;
+    tmpl_var v[] = {{"hours", hours}, {"window", window}};
+    if (from < 0)
+        return conv_say(c, "hours_any", v + 1, 1);
+    clock_range(m->hours_from, m->hours_to, hours, sizeof hours);
+    return conv_say(c, "hours_set", v, 2);
+}
+
+static kz_status cmd_pause(conv_ctx *c)
+{
+    if (c->cmd->args != CONV_ARGS_OK)
+        return conv_say(c, "pause_bad", NULL, 0);
+    int64_t until = c->cmd->pause_hours ? c->now + (int64_t)c->cmd->pause_hours * 3600 : 0;
+    kz_status rc = store_conv_worker_state(c->st, c->w.id, "paused", until, c->now, c->err);
+    if (rc != KZ_OK || until == 0)
+        return rc == KZ_OK ? conv_say(c, "paused", NULL, 0) : rc;
+    char when[32];
+    conv_local(c, until, CONV_TIME_DAY_HM, when, sizeof when);
+    tmpl_var v[] = {{"until", when}};
+    return conv_say(c, "paused_until", v, 1);
+}
+
+static kz_status cmd_resume(conv_ctx *c)
+{
+    if (strcmp(c->w.state, "stopped") == 0)
+        return cmd_join(c);
+    kz_status rc = store_conv_worker_state(c->st, c->w.id, "active", 0, c->now, c->err);
+    return rc == KZ_OK ? conv_say(c, "resumed", NULL, 0) : rc;
+}
+
+static kz_status cmd_lang(conv_ctx *c)
+{
+    if (c->cmd->args != CONV_ARGS_OK || !tmpl_has_lang(c->cfg->templates, c->cmd->set_lang))
+        return conv_say(c, "lang_bad", NULL, 0);
+    snprintf(c->lang, sizeof c->lang, "%s", c->cmd->set_lang);
+    if (!c->is_worker)
+        return conv_say(c, "help_new", NULL, 0);
+    kz_status rc = store_conv_worker_lang(c->st, c->w.id, c->lang, c->err);
+    return rc == KZ_OK ? conv_say(c, "lang_set", NULL, 0) : rc;
+}
+
+/* ---- money ---- */
+
+/* The agent's fee to withdraw amount, as text (the "fee_unknown" words outside the tiers). */
+static void fee_text(conv_ctx *c, int64_t amount, char *out, size_t cap)
+{
+    for (size_t i = 0; i < c->cfg->nfees; i++) {
+        const conv_fee_tier *t = &c->cfg->fees[i];
+        if (amount >= t->from_minor && amount <= t->to_minor) {
+            conv_money(c, t->fee_minor, out, cap);
+            return;
+        }
+    }
+    if (conv_word(c, "fee_unknown", NULL, 0, out, cap) != KZ_OK)
+        out[0] = '\0';
+}
+
+/* What the worker may cash out now: the balance less payouts not yet in the ledger. */
+static kz_status cashable(conv_ctx *c, engine_balance *b, int64_t *avail, int64_t *requested)
+{
+    int64_t open = 0;
+    kz_status rc = engine_balance_at(c->st, c->w.id, c->cfg->engine.currency, c->now, b, c->err);
+    if (rc == KZ_OK)
+        rc = store_conv_payouts_open(c->st, c->w.id, &open, requested, c->err);
+    *avail = rc == KZ_OK ? b->available_minor - open : 0;
+    if (*avail < 0)
+        *avail = 0;
+    return rc;
+}
+
+static kz_status cmd_bal(conv_ctx *c)
+{
+    engine_balance b;
+    int64_t avail = 0, requested = 0;
+    kz_status rc = cashable(c, &b, &avail, &requested);
+    if (rc != KZ_OK)
+        return rc;
+    char a[40], h[40], fee[40], min[40];
+    conv_money(c, avail, a, sizeof a);
+    conv_money(c, b.held_minor, h, sizeof h);
+    conv_money(c, c->cfg->payout_min_minor, min, sizeof min);
+    fee_text(c, avail, fee, sizeof fee);
+    tmpl_var v[] = {{"avail", a}, {"held", h}, {"fee", fee},
+                    {"provider", c->cfg->provider}, {"min", min}};
+    if (b.held_minor > 0)
+        return conv_say(c, "bal_held", v, 5);
+    return conv_say(c, avail < c->cfg->payout_min_minor ? "bal_low" : "bal", v, 5);
+}
+
+static kz_status cmd_pay(conv_ctx *c)
+{
+    const char *arg = c->cmd->text + c->cmd->arg_off;
+    int64_t want = 0;
+    if (*arg && money_parse(arg, strlen(arg), c->cfg->engine.currency, &want, NULL) != KZ_OK)
+        return conv_say(c, "pay_bad", NULL, 0);
+    engine_balance b;
+    int64_t avail = 0, requested = 0;
+    kz_status rc = cashable(c, &b, &avail, &requested);
+    if (rc != KZ_OK)
+        return rc;
+    char a[40], amount[40], min[40], fee[40];
+    conv_money(c, avail, a, sizeof a);
+    conv_money(c, c->cfg->payout_min_minor, min, sizeof min);
+    conv_money(c, requested, amount, sizeof amount);
+    tmpl_var v[] = {{"avail", a}, {"min", min}, {"amount", amount}, {"fee", fee}};
+    if (requested > 0)
+        return conv_say(c, "pay_pending", v + 2, 1);
+    if (want == 0)
+        want = avail;
+    if (want > avail && avail >= c->cfg->payout_min_minor)
+        return conv_say(c, "pay_more", v, 1);
+    if (want < c->cfg->payout_min_minor || avail < c->cfg->payout_min_minor)
+        return conv_say(c, "pay_low", v, 2);
+    char key[48];
+    snprintf(key, sizeof key, "pay:msg:%" PRId64, c->in_id);
+    rc = store_conv_payout_request(c->st, c->w.id, want, c->cfg->engine.currency, c->peer, key,
+                                   c->now, c->err);
+    if (rc != KZ_OK)
+        return rc;
+    conv_money(c, want, amount, sizeof amount);
+    fee_text(c, want, fee, sizeof fee);
+    return conv_say(c, "pay_ok", v + 2, 2);
+}
+
+/* ---- requesters, questions, appeals ---- */
+
+static kz_status cmd_who(conv_ctx *c)
+{
+    if (c->cmd->args != CONV_ARGS_OK) {
+        tmpl_var v[] = {{"cmd", cmd_word(c, CONV_WHO)}};
+        return conv_say(c, "which_task", v, 1);
+    }
+    int ref = 0;
+    kz_status rc = which_ref(c, &ref);
+    if (rc != KZ_OK || ref == 0)
+        return rc;
+    int64_t task = 0;
+    char requester[65], about[400], r[16];
+    rc = store_conv_task_by_ref(c->st, c->w.id, ref, &task, requester, sizeof requester, about,
+                                sizeof about, c->err);
+    if (rc != KZ_OK || task == 0)
+        return rc == KZ_OK ? say_ref(c, "no_such_task", ref) : rc;
+    snprintf(r, sizeof r, "%d", ref);
+    tmpl_var v[] = {{"ref", r}, {"requester", requester}, {"about", about}};
+    return conv_say(c, *about ? "who" : "who_none", v, 3);
+}
+
+static kz_status cmd_ask(conv_ctx *c)
+{
+    if (c->cmd->args != CONV_ARGS_OK) {
+        tmpl_var v[] = {{"cmd", cmd_word(c, CONV_ASK)}};
+        return conv_say(c, "which_task", v, 1);
+    }
+    int ref = 0;
+    kz_status rc = which_ref(c, &ref);
+    if (rc != KZ_OK || ref == 0)
+        return rc;
+    int64_t task = 0;
+    char requester[65], about[8];
+    rc = store_conv_task_by_ref(c->st, c->w.id, ref, &task, requester, sizeof requester, about,
+                                sizeof about, c->err);
+    if (rc != KZ_OK || task == 0)
+        return rc == KZ_OK ? say_ref(c, "no_such_task", ref) : rc;
+    rc = store_conv_ask(c->st, task, c->w.id, c->cmd->text + c->cmd->arg_off, c->now, c->err);
+    return rc == KZ_OK ? say_ref(c, "asked", ref) : rc;
+}
+
+static kz_status cmd_appeal(conv_ctx *c)
+{
+    int ref = c->cmd->ref;
+    if (ref == 0) {
+        tmpl_var v[] = {{"cmd", cmd_word(c, CONV_APPEAL)}};
+        return conv_say(c, "which_task", v, 1);
+    }
+    int64_t id = 0;
+    kz_err why;
+    kz_status rc = engine_appeal_open(c->st, c->w.id, ref, c->cmd->text + c->cmd->arg_off,
+                                      c->now, &id, &why);
+    if (rc == KZ_ERR_STATE || rc == KZ_ERR_NOTFOUND) {
+        char r[16], days[16];
+        snprintf(r, sizeof r, "%d", ref);
+        snprintf(days, sizeof days, "%d", ENGINE_APPEAL_DAYS);
+        tmpl_var v[] = {{"ref", r}, {"days", days}};
+        return conv_say(c, "appeal_not_rejected", v, 2);
+    }
+    if (rc != KZ_OK) {
+        if (c->err)
+            *c->err = why;
+        return rc;
+    }
+    return say_ref(c, "appealed", ref);
+}
+
+/* ---- routing ---- */
+
+/* Commands a worker who left may still use: their money, record and the way back. */
+static bool allowed_when_stopped(conv_kind k)
+{
+    return k == CONV_JOIN || k == CONV_RESUME || k == CONV_STOP || k == CONV_BAL ||
+           k == CONV_PAY || k == CONV_HIST || k == CONV_CERT || k == CONV_CHECK ||
+           k == CONV_HELP || k == CONV_LANG || k == CONV_APPEAL || k == CONV_WHO ||
+           k == CONV_UNKNOWN || k == CONV_EMPTY;
+}
+
+/* Commands anyone may send without joining. */
+static bool allowed_for_stranger(conv_kind k)
+{
+    return k == CONV_JOIN || k == CONV_STOP || k == CONV_HELP || k == CONV_CHECK ||
+           k == CONV_LANG || k == CONV_UNKNOWN || k == CONV_EMPTY;
+}
+
+static kz_status route(conv_ctx *c)
+{
+    switch (c->cmd->kind) {
+    case CONV_STOP: return cmd_stop(c);
+    case CONV_JOIN: return cmd_join(c);
+    case CONV_ANSWER: return cmd_answer(c);
+    case CONV_NEXT: return cmd_next(c);
+    case CONV_SKIP: return cmd_skip(c);
+    case CONV_MORE: return cmd_more(c);
+    case CONV_HOURS: return cmd_hours(c);
+    case CONV_PAUSE: return cmd_pause(c);
+    case CONV_RESUME: return cmd_resume(c);
+    case CONV_BAL: return cmd_bal(c);
+    case CONV_PAY: return cmd_pay(c);
+    case CONV_WHO: return cmd_who(c);
+    case CONV_ASK: return cmd_ask(c);
+    case CONV_APPEAL: return cmd_appeal(c);
+    case CONV_HIST: return conv_hist(c);
+    case CONV_CERT: return conv_cert(c);
+    case CONV_CHECK: return conv_check(c);
+    case CONV_LANG: return cmd_lang(c);
+    case CONV_HELP: return conv_say(c, c->is_worker ? "help" : "help_new", NULL, 0);
+    case CONV_UNKNOWN: return cmd_unknown(c);
+    case CONV_EMPTY:
+    case CONV__COUNT: break;
+    }
+    c->ignored = true;
+    return KZ_OK;
+}
+
+kz_status conv_dispatch(conv_ctx *c)
+{
+    conv_kind k = c->cmd->kind;
+    if (k != CONV_UNKNOWN && k != CONV_EMPTY && k != CONV_ANSWER && k != CONV_CHECK)
+        c->refund = true;
+    if (!c->is_worker && !allowed_for_stranger(k))
+        return conv_say(c, "join_first", NULL, 0);
+    if (c->is_worker && strcmp(c->w.state, "stopped") == 0 && !allowed_when_stopped(k))
+        return conv_say(c, "stopped_cmd", NULL, 0);
+    return route(c);
+}
