@@ -8,9 +8,13 @@
  *   kazi appeals decide ID --overturn|--uphold --reason TEXT [--reviewer NAME] [--db FILE]
  *   kazi appeals reject ANSWER_ID --reason TEXT [--db FILE]
  *
+ * A rejection and a decision each queue one notice to the worker (worded by
+ * tasks/conv_notice.c in the worker's language) in the same transaction as
+ * the decision: both are committed, or neither. --config FILE takes the
+ * database and the templates from the daemon's configuration.
  * Owns: those three verbs and the columns of the listing. Never writes the
- * ledger itself (tasks/engine_money.c does); never sends the worker anything
- * (the conversation layer words notices).
+ * ledger itself (tasks/engine_money.c does); never sends anything (the
+ * outbox sends the queued notice).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -21,18 +25,20 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_conv.h"
 #include "cli_db.h"
+#include "conv.h"
 #include "engine.h"
 #include "money.h"
 
 #define APPEALS_USAGE                                                                        \
     "usage: kazi appeals [list] [--all] [--json] [--db FILE]\n"                             \
     "       kazi appeals decide ID --overturn|--uphold --reason TEXT [--reviewer NAME]"     \
-    " [--db FILE]\n"                                                                        \
-    "       kazi appeals reject ANSWER_ID --reason TEXT [--db FILE]\n"
+    " [--db FILE] [--config FILE]\n"                                                        \
+    "       kazi appeals reject ANSWER_ID --reason TEXT [--db FILE] [--config FILE]\n"
 
 typedef struct appeals_opts {
-    const char *db, *reason, *reviewer;
+    const char *db, *reason, *reviewer, *config;
     int json, all, overturn, uphold;
 } appeals_opts;
 
@@ -106,44 +112,101 @@ static int64_t parse_id(const char *s)
     return (s && *s && end && *end == '\0' && v > 0) ? (int64_t)v : 0;
 }
 
-static int appeals_decide(kz_store *st, const appeals_opts *op, const char *id_text)
+/* Print the notice a decision queued (or why there is none). */
+static void print_notice(const conv_reply *r)
 {
-    int64_t id = parse_id(id_text);
-    if (!id || op->overturn == op->uphold || !op->reason) {
-        fputs(APPEALS_USAGE, stderr);
-        return CLI_USAGE;
-    }
-    kz_err err;
-    kz_err_clear(&err);
-    kz_status s = engine_appeal_decide(st, id, op->overturn, op->reviewer, op->reason,
-                                       (int64_t)time(NULL), &err);
+    if (r->message_id)
+        printf("notice queued to %s (%d segment%s): %s\n", r->to, r->segments,
+               r->segments == 1 ? "" : "s", r->text);
+    else
+        printf("no notice: the worker has left Kazi (STOP)\n");
+}
+
+/* End the transaction of a decision: commit if s is KZ_OK, else roll back and say why. */
+static int finish(kz_store *st, kz_status s, kz_err *err)
+{
+    if (s == KZ_OK)
+        s = store_commit(st, err);
     if (s != KZ_OK) {
-        fprintf(stderr, "kazi appeals: %s\n", err.msg[0] ? err.msg : kz_strerror(s));
+        store_rollback(st);
+        fprintf(stderr, "kazi appeals: %s\n", err->msg[0] ? err->msg : kz_strerror(s));
         return CLI_FAIL;
     }
-    printf("appeal %" PRId64 " %s\n", id,
-           op->overturn ? "overturned: the held reward is released" : "upheld: the hold stands");
     return CLI_OK;
 }
 
-static int appeals_reject(kz_store *st, const appeals_opts *op, const char *id_text)
+static int appeals_decide(kz_store *st, const conv_config *cfg, const appeals_opts *op,
+                          int64_t id)
 {
-    int64_t id = parse_id(id_text);
-    if (!id || !op->reason) {
-        fputs(APPEALS_USAGE, stderr);
-        return CLI_USAGE;
-    }
     kz_err err;
     kz_err_clear(&err);
-    kz_status s = engine_reject(st, id, op->reason, (int64_t)time(NULL), &err);
-    if (s != KZ_OK) {
-        fprintf(stderr, "kazi appeals: %s\n", err.msg[0] ? err.msg : kz_strerror(s));
+    conv_reply notice;
+    int64_t now = (int64_t)time(NULL);
+    kz_status s = store_begin(st, &err);
+    if (s == KZ_OK)
+        s = engine_appeal_decide(st, id, op->overturn, op->reviewer, op->reason, now, &err);
+    if (s == KZ_OK)
+        s = conv_notify_appeal_decision(st, cfg, id, now, &notice, &err);
+    if (finish(st, s, &err) != CLI_OK)
         return CLI_FAIL;
-    }
+    printf("appeal %" PRId64 " %s\n", id,
+           op->overturn ? "overturned: the held reward is released" : "upheld: the hold stands");
+    print_notice(&notice);
+    return CLI_OK;
+}
+
+static int appeals_reject(kz_store *st, const conv_config *cfg, const appeals_opts *op,
+                          int64_t id)
+{
+    kz_err err;
+    kz_err_clear(&err);
+    conv_reply notice;
+    int64_t now = (int64_t)time(NULL);
+    kz_status s = store_begin(st, &err);
+    if (s == KZ_OK)
+        s = engine_reject(st, id, op->reason, now, &err);
+    if (s == KZ_OK)
+        s = conv_notify_rejection(st, cfg, id, op->reason, now, &notice, &err);
+    if (finish(st, s, &err) != CLI_OK)
+        return CLI_FAIL;
     printf("answer %" PRId64 " rejected; its reward is held for %d days or until an appeal"
            " is decided\n",
            id, ENGINE_APPEAL_DAYS);
+    print_notice(&notice);
     return CLI_OK;
+}
+
+/* The usage checks of decide and reject; 0 if id_text and the options will do. */
+static int64_t check_verb(const char *verb, const appeals_opts *op, const char *id_text)
+{
+    int64_t id = parse_id(id_text);
+    bool decide = strcmp(verb, "decide") == 0;
+    if (!id || !op->reason || (decide && op->overturn == op->uphold))
+        return 0;
+    return id;
+}
+
+/* decide or reject: the conversation's settings, the database, one transaction. */
+static int appeals_act(const appeals_opts *op, const char *verb, const char *id_text)
+{
+    int64_t id = check_verb(verb, op, id_text);
+    if (!id) {
+        fputs(APPEALS_USAGE, stderr);
+        return CLI_USAGE;
+    }
+    static conv_config cfg;
+    char db[4096];
+    if (cli_conv_load(op->config, &cfg, db, sizeof db) != CLI_OK)
+        return CLI_FAIL;
+    kz_store *st = NULL;
+    int rc = cli_db_open(cli_db_path(op->db ? op->db : (*db ? db : NULL)), 0, &st);
+    if (rc == CLI_OK) {
+        rc = strcmp(verb, "decide") == 0 ? appeals_decide(st, &cfg, op, id)
+                                         : appeals_reject(st, &cfg, op, id);
+        store_close(st);
+    }
+    tmpl_free((tmpl_set *)cfg.templates);
+    return rc;
 }
 
 /* Parse options anywhere on the line; the verb and its id are left in argv[optind..]. */
@@ -153,8 +216,8 @@ static int parse_opts(int argc, char **argv, appeals_opts *op)
         {"json", no_argument, NULL, 'j'},     {"all", no_argument, NULL, 'a'},
         {"overturn", no_argument, NULL, 'o'}, {"uphold", no_argument, NULL, 'u'},
         {"reason", required_argument, NULL, 'r'}, {"reviewer", required_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},     CLI_DB_OPTION,
-        {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},     {"config", required_argument, NULL, 'c'},
+        CLI_DB_OPTION,                        {NULL, 0, NULL, 0},
     };
     int c;
     optind = 0;
@@ -166,6 +229,7 @@ static int parse_opts(int argc, char **argv, appeals_opts *op)
         case 'u': op->uphold = 1; break;
         case 'r': op->reason = optarg; break;
         case 'v': op->reviewer = optarg; break;
+        case 'c': op->config = optarg; break;
         case 'D': op->db = optarg; break;
         default:
             fputs(APPEALS_USAGE, stderr);
@@ -190,16 +254,13 @@ int cmd_appeals(int argc, char **argv)
         fputs(APPEALS_USAGE, stderr);
         return CLI_USAGE;
     }
+    if (!is_list)
+        return appeals_act(&op, verb, arg);
     kz_store *st = NULL;
     rc = cli_db_open(cli_db_path(op.db), 0, &st);
     if (rc != CLI_OK)
         return rc;
-    if (is_list)
-        rc = appeals_list(st, &op);
-    else if (strcmp(verb, "decide") == 0)
-        rc = appeals_decide(st, &op, arg);
-    else
-        rc = appeals_reject(st, &op, arg);
+    rc = appeals_list(st, &op);
     store_close(st);
     return rc;
 }

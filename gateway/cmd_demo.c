@@ -37,7 +37,7 @@
 #define COLLECT_MS 200
 #define POLL_MS 1000
 #define CTL_TIMEOUT_MS 5000
-#define DRAIN_MS 15000
+#define DRAIN_MS 10000
 
 typedef struct demo_opts {
     const char *db, *sample;
@@ -55,6 +55,7 @@ typedef struct demo {
     pid_t sim_pid[DEMO_MODEMS], serve_pid;
     FILE *journal;
     demo_stats st;
+    demo_score score;
     long long t0, deadline;
     bool tty;
     int view_lines;
@@ -81,8 +82,8 @@ static int usage(FILE *f, int status)
                "                  default ./kazi-demo/demo.db. A demo stopped part-way resumes.\n"
                "  --workers N     simulated workers (default 25, 1-500)\n"
                "  --tasks N       tasks taken from the sample batch (default all 60)\n"
-               "  --latency MS    mean network delay per SMS sent (default 500; the two modems\n"
-               "                  get 0.6x and 1.6x of it; 0 for a fast run)\n"
+               "  --latency MS    network delay per SMS sent (default 400: the two modems get\n"
+               "                  0.75x and 1.5x of it, 300 and 600 ms; 0 for a fast run)\n"
                "  --no-view       plain progress lines instead of the live panel\n"
                "  --timeout S     give up after S seconds (default 600)\n");
     return status;
@@ -109,7 +110,7 @@ static int parse_opts(int argc, char **argv, demo_opts *o)
         {"sample", required_argument, NULL, 's'},  {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    *o = (demo_opts){.workers = 25, .tasks = 0, .latency_ms = 500, .timeout_s = 600};
+    *o = (demo_opts){.workers = 25, .tasks = 0, .latency_ms = 400, .timeout_s = 600};
     int c, bad = 0;
     optind = 0;
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -152,12 +153,12 @@ static int open_log(const char *path)
 static int start_sims(demo *d)
 {
     for (int i = 0; i < DEMO_MODEMS; i++) {
-        int ms = (int)(d->o.latency_ms * (i == 0 ? 6 : 16) / 10);
+        int ms = (int)(d->o.latency_ms * (i == 0 ? 3 : 6) / 4); /* 0.75x and 1.5x */
         d->st.modem[i].cmgs_ms = ms;
         snprintf(d->st.modem[i].name, sizeof d->st.modem[i].name, "m%d", i + 1);
         char cmgs[16], lat[16], seed[16];
         snprintf(cmgs, sizeof cmgs, "%d", ms);
-        snprintf(lat, sizeof lat, "%d", d->o.latency_ms ? 20 : 0);
+        snprintf(lat, sizeof lat, "%d", d->o.latency_ms ? 10 : 0); /* other AT commands */
         snprintf(seed, sizeof seed, "%d", i + 1);
         char *args[] = {"sim", "--link", d->p.link[i], "--control", d->p.ctl[i],
                         "--cmgs-latency", cmgs, "--latency", lat, "--report-delay", "1500",
@@ -376,9 +377,27 @@ static void show(demo *d, long long now)
     }
 }
 
-static bool complete(const demo *d)
+static int export_results(demo *d)
 {
-    return d->st.tasks > 0 && d->st.tasks_complete >= d->st.tasks;
+    char *args[] = {"export", BATCH, "-o", d->p.results, "--db", d->p.db, NULL};
+    if (demo_run(args, 60000, NULL, 2) != 0) {
+        fprintf(stderr, "kazi demo: kazi export failed\n");
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Every task has its answers (`kazi status`) and the engine has decided
+ * each one, resolved or left for review (the results file says so: a task
+ * whose answers disagree wants more first).
+ */
+static bool complete(demo *d)
+{
+    if (d->st.tasks <= 0 || d->st.tasks_complete < d->st.tasks)
+        return false;
+    return export_results(d) == 0 && demo_results_score(d->p.results, &d->score) == 0 &&
+           d->score.rows > 0 && d->score.open == 0;
 }
 
 /* ---- the loop ---- */
@@ -400,8 +419,11 @@ static int why_stop(demo *d, long long now)
     return check_children(d);
 }
 
-/* Run workers until pred holds (or the limit); 0 when it held, -1 otherwise. */
-static int run_until(demo *d, bool (*pred)(const demo *), long long limit)
+/*
+ * Run until pred holds (or the limit): 0 when it held, -1 otherwise. With
+ * act false the workers only read what reaches them and send nothing.
+ */
+static int run_until(demo *d, bool (*pred)(demo *), long long limit, bool act)
 {
     long long next_collect = 0, next_poll = 0;
     for (;;) {
@@ -413,9 +435,11 @@ static int run_until(demo *d, bool (*pred)(const demo *), long long limit)
                 return -1;
             next_collect = now + COLLECT_MS;
         }
-        dw_tick(&d->pop, now, send_sms, d);
+        if (act)
+            dw_tick(&d->pop, now, send_sms, d);
         if (now >= next_poll) {
-            demo_status_poll(d->p.db, BATCH, &d->st);
+            if (demo_status_poll(d->p.db, BATCH, &d->st) == 0)
+                d->pop.outbox_idle = d->st.outbox_waiting == 0;
             show(d, now);
             next_poll = now + POLL_MS;
             if (pred(d))
@@ -427,19 +451,9 @@ static int run_until(demo *d, bool (*pred)(const demo *), long long limit)
     }
 }
 
-static bool outbox_empty(const demo *d)
+static bool outbox_empty(demo *d)
 {
     return d->st.outbox_waiting == 0;
-}
-
-static int export_results(demo *d)
-{
-    char *args[] = {"export", BATCH, "-o", d->p.results, "--db", d->p.db, NULL};
-    if (demo_run(args, 60000, NULL, 2) != 0) {
-        fprintf(stderr, "kazi demo: kazi export failed\n");
-        return -1;
-    }
-    return 0;
 }
 
 static void report(demo *d)
@@ -447,11 +461,12 @@ static void report(demo *d)
     if (d->tty)
         printf("\n");
     demo_view_summary(stdout, &d->st, &d->pop);
-    long rows = 0, decided = 0, right = 0;
-    if (demo_results_score(d->p.results, &rows, &decided, &right) == 0 && rows)
-        printf("Consensus reached on %ld of %ld tasks; it matches the sample's true answer on "
-               "%ld of them,\ndespite the workers who are often wrong.\n",
-               decided, rows, right);
+    const demo_score *sc = &d->score;
+    if (demo_results_score(d->p.results, &d->score) == 0 && sc->rows)
+        printf("Consensus reached on %ld of %ld tasks (%ld left for a person to review); it\n"
+               "matches the sample's true answer on %ld of them, despite the workers who are\n"
+               "often wrong.\n",
+               sc->decided, sc->rows, sc->review, sc->right);
     printf("The daemon's log: %s; its configuration: %s\n", d->p.serve_log, d->p.conf);
 }
 
@@ -506,10 +521,11 @@ static int run(demo *d)
     snprintf(d->st.batch, sizeof d->st.batch, "%s", BATCH);
     snprintf(d->st.requester, sizeof d->st.requester, "%s", REQUESTER);
     d->st.reward_minor = atoi(REWARD) * 100;
-    if (run_until(d, complete, d->deadline) != 0)
+    if (run_until(d, complete, d->deadline, true) != 0)
         return -1;
-    run_until(d, outbox_empty, demo_now_ms() + DRAIN_MS);
-    return export_results(d);
+    /* The batch is done: the last acknowledgements still reach the workers. */
+    run_until(d, outbox_empty, demo_now_ms() + DRAIN_MS, false);
+    return 0;
 }
 
 int cmd_demo(int argc, char **argv)

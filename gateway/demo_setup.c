@@ -300,8 +300,8 @@ typedef struct scorer {
     char *field[MAX_COLS];
     size_t nf;
     size_t row;
-    int col_consensus, col_truth;
-    long rows, decided, right;
+    int col_status, col_consensus, col_truth;
+    demo_score score;
     int failed;
 } scorer;
 
@@ -315,37 +315,57 @@ static void score_field(void *s, size_t len, void *data)
     r->nf++;
 }
 
-static void score_row(int c, void *data)
+static const char *cell(const scorer *r, int col)
 {
-    (void)c;
-    scorer *r = data;
-    for (size_t i = 0; r->row == 0 && i < r->nf; i++) {
+    return col >= 0 && (size_t)col < r->nf ? r->field[col] : "";
+}
+
+static void score_header(scorer *r)
+{
+    for (size_t i = 0; i < r->nf; i++) {
+        if (strcasecmp(r->field[i], "status") == 0)
+            r->col_status = (int)i;
         if (strcasecmp(r->field[i], "consensus") == 0)
             r->col_consensus = (int)i;
         if (strcasecmp(r->field[i], "truth") == 0)
             r->col_truth = (int)i;
     }
-    if (r->row > 0 && r->col_consensus >= 0 && (size_t)r->col_consensus < r->nf) {
-        const char *cons = r->field[r->col_consensus];
-        r->rows++;
-        r->decided += cons[0] != '\0';
-        if (cons[0] && r->col_truth >= 0 && (size_t)r->col_truth < r->nf &&
-            strcasecmp(cons, r->field[r->col_truth]) == 0)
-            r->right++;
-    }
+}
+
+static void score_task(scorer *r)
+{
+    const char *status = cell(r, r->col_status), *cons = cell(r, r->col_consensus);
+    demo_score *sc = &r->score;
+    sc->rows++;
+    sc->open += strcmp(status, "pending") == 0 || strcmp(status, "partial") == 0 ||
+                strcmp(status, "complete") == 0;
+    sc->review += strcmp(status, "review") == 0;
+    sc->decided += cons[0] != '\0';
+    sc->right += cons[0] && strcasecmp(cons, cell(r, r->col_truth)) == 0;
+}
+
+static void score_row(int c, void *data)
+{
+    (void)c;
+    scorer *r = data;
+    if (r->row == 0)
+        score_header(r);
+    else
+        score_task(r);
     for (size_t i = 0; i < r->nf; i++)
         free(r->field[i]);
     r->nf = 0;
     r->row++;
 }
 
-int demo_results_score(const char *path, long *rows, long *decided, long *right)
+int demo_results_score(const char *path, demo_score *out)
 {
+    memset(out, 0, sizeof *out);
     FILE *in = fopen(path, "rb");
     if (!in)
         return -1;
     struct csv_parser p;
-    scorer r = {.col_consensus = -1, .col_truth = -1};
+    scorer r = {.col_status = -1, .col_consensus = -1, .col_truth = -1};
     int rc = csv_init(&p, CSV_STRICT | CSV_APPEND_NULL);
     char buf[16384];
     size_t n;
@@ -358,8 +378,6 @@ int demo_results_score(const char *path, long *rows, long *decided, long *right)
     fclose(in);
     for (size_t i = 0; i < r.nf; i++)
         free(r.field[i]);
-    *rows = r.rows;
-    *decided = r.decided;
-    *right = r.right;
-    return rc || r.failed || r.col_consensus < 0 ? -1 : 0;
+    *out = r.score;
+    return rc || r.failed || r.col_status < 0 || r.col_consensus < 0 ? -1 : 0;
 }

@@ -65,11 +65,15 @@ const char *demo_sample_truth(void *ctx, const char *prompt);
  */
 int demo_config_write(const demo_paths *p);
 
-/*
- * Read the results CSV `kazi export` wrote: *rows tasks, *decided with a
- * consensus, *right of those equal to the sample's truth column (when the
- * export carries one, compared case-insensitively). 0, or -1 if unreadable.
- */
-int demo_results_score(const char *path, long *rows, long *decided, long *right);
+typedef struct demo_score {
+    long rows;      /* tasks */
+    long open;      /* status pending, partial or complete: the engine has not decided */
+    long review;    /* workers disagreed: left to a person */
+    long decided;   /* with a consensus */
+    long right;     /* consensus equal to the sample's truth column (case-insensitive) */
+} demo_score;
+
+/* Read the results CSV `kazi export` wrote into *out. 0, or -1 if unreadable. */
+int demo_results_score(const char *path, demo_score *out);
 
 #endif

@@ -95,7 +95,7 @@ void demo_view_draw(FILE *f, const demo_stats *s, const dw_pop *pop, int *lines)
     if (*lines > 0)
         fprintf(f, "\033[%dA\r", *lines);
     int n = 0;
-    char t[16], b[BAR_WIDTH + 4], money[40], reward[40];
+    char t[32], b[BAR_WIDTH + 4], money[40], reward[40];
     elapsed(s->elapsed_ms, t, sizeof t);
     bar(s->tasks_complete, s->tasks, b);
     money_format(money, sizeof money, s->money_minor, s->currency[0] ? s->currency : "KES", 0);
@@ -124,7 +124,7 @@ void demo_view_draw(FILE *f, const demo_stats *s, const dw_pop *pop, int *lines)
 
 void demo_view_line(FILE *f, const demo_stats *s)
 {
-    char t[16], money[40];
+    char t[32], money[40];
     elapsed(s->elapsed_ms, t, sizeof t);
     money_format(money, sizeof money, s->money_minor, s->currency[0] ? s->currency : "KES", 0);
     fprintf(f, "[%s] tasks %ld/%ld complete, answers %ld/%ld, %s earned by %ld workers, SMS %ld out"
@@ -139,7 +139,7 @@ void demo_view_line(FILE *f, const demo_stats *s)
 
 void demo_view_summary(FILE *f, const demo_stats *s, const dw_pop *pop)
 {
-    char t[16], money[40];
+    char t[32], money[40];
     elapsed(s->elapsed_ms, t, sizeof t);
     money_format(money, sizeof money, s->money_minor, s->currency[0] ? s->currency : "KES", 0);
     fprintf(f, "\nBatch %s complete: %ld tasks, %ld answers in %s.\n", s->batch, s->tasks,

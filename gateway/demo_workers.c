@@ -15,7 +15,11 @@
 
 #define IDLE_MS 25000       /* silent and idle this long: ask NEXT */
 #define JOIN_RETRY_MS 30000 /* no welcome this long: JOIN again */
-#define JOIN_SPACING_MS 350 /* between two workers' JOINs */
+#define JOIN_SPACING_MS 150 /* between two workers' JOINs */
+#define UNKNOWN_GRACE_MS 30000 /* a task listed as open but never seen: SKIP after this */
+#define UNKNOWN_IDLE_MS 3000   /* ... or after this once Kazi's outbox is empty */
+#define SETTLED_MS 60000       /* a ref settled this recently is not unknown */
+#define PROMISED_MS 120000     /* "no task now, we will SMS you": wait that long before NEXT */
 
 typedef struct persona_info {
     const char *name;
@@ -180,21 +184,42 @@ static void take_offer(dw_worker *w, const demo_offer *o, int64_t now_ms)
     if (!t)
         return; /* more open tasks than a person tracks: Kazi's expiry returns it */
     const persona_info *pi = &personas[w->persona];
-    *t = (dw_task){.offer = *o, .active = true,
-                   .due_ms = now_ms + rnd_range(w, pi->think_lo_ms, pi->think_hi_ms)};
     w->offers++;
+    *t = (dw_task){.offer = *o, .active = true,
+                   .due_ms = now_ms + rnd_range(w, pi->think_lo_ms, pi->think_hi_ms),
+                   .want_more = w->persona == DW_MORE && w->offers % 3 == 1};
+}
+
+static void remember_settled(dw_worker *w, int ref, int64_t now_ms)
+{
+    size_t oldest = 0;
+    for (size_t i = 1; i < DW_OPEN_MAX; i++)
+        if (w->settled_ms[i] < w->settled_ms[oldest])
+            oldest = i;
+    w->settled_ref[oldest] = ref;
+    w->settled_ms[oldest] = now_ms;
+}
+
+static bool settled_lately(const dw_worker *w, int ref, int64_t now_ms)
+{
+    for (size_t i = 0; i < DW_OPEN_MAX; i++)
+        if (w->settled_ref[i] == ref && now_ms - w->settled_ms[i] < SETTLED_MS)
+            return true;
+    return false;
 }
 
 /* Refs Kazi says are open that this worker never saw (lost with a killed demo). */
 static void take_unknown(dw_worker *w, const int *refs, size_t n, int64_t now_ms)
 {
     for (size_t i = 0; i < n; i++) {
-        if (find_task(w, refs[i]))
+        if (find_task(w, refs[i]) || settled_lately(w, refs[i], now_ms))
             continue;
         dw_task *t = task_slot(w, refs[i]);
         if (!t)
             return;
-        *t = (dw_task){.active = true, .unknown = true, .due_ms = now_ms + rnd_range(w, 500, 2000)};
+        /* The offer may still be queued for the network: give it time to arrive. */
+        *t = (dw_task){.active = true, .unknown = true, .listed_ms = now_ms,
+                       .due_ms = now_ms + rnd_range(w, UNKNOWN_GRACE_MS, UNKNOWN_GRACE_MS + 5000)};
         t->offer.ref = refs[i];
     }
 }
@@ -210,7 +235,11 @@ void dw_receive(dw_pop *p, dw_worker *w, const char *text, int64_t now_ms)
         w->next_nudge_ms = now_ms + IDLE_MS;
     }
     demo_offer o;
-    if (demo_offer_parse(text, &o)) {
+    bool offer = demo_offer_parse(text, &o);
+    if (w->asked_next && !offer) /* no task free: Kazi will SMS when there is one */
+        w->next_nudge_ms = now_ms + PROMISED_MS;
+    w->asked_next = false;
+    if (offer) {
         take_offer(w, &o, now_ms);
         return;
     }
@@ -318,13 +347,37 @@ static void choose(dw_pop *p, dw_worker *w, const demo_offer *o, char *out, size
     snprintf(out, cap, "%d", pick);
 }
 
+/* Send text from w; remembers it. 0, or -1 if send refused it. */
+static int say(dw_worker *w, const char *text, dw_send_fn send, void *ctx)
+{
+    if (send(ctx, w, text) != 0)
+        return -1;
+    snprintf(w->last_sent, sizeof w->last_sent, "%s", text);
+    return 0;
+}
+
+/*
+ * "5 2" right after "5 2" to an earlier task 5 reads as the same SMS sent
+ * twice; a person then writes the option's words instead: "5 Quality".
+ */
+static void avoid_repeat(const dw_worker *w, const dw_task *t, char *sms, size_t cap)
+{
+    int k = 0;
+    if (strcmp(sms, w->last_sent) != 0 || t->offer.nopts == 0)
+        return;
+    const char *sp = strchr(sms, ' ');
+    if (!sp || sscanf(sp + 1, "%d", &k) != 1 || k < 1 || k > t->offer.nopts)
+        return;
+    snprintf(sms, cap, "%d %s", t->offer.ref, t->offer.opts[k - 1]);
+}
+
 /* Settle or advance task t. Returns 0 if sent (t updated), -1 if send failed. */
 static int act_on(dw_pop *p, dw_worker *w, dw_task *t, int64_t now_ms, dw_send_fn send, void *ctx)
 {
     char sms[DW_SMS_CAP], ans[DEMO_OPT_CAP + 8];
     int ref = t->offer.ref;
     bool skip = t->unknown || (w->persona == DW_SKIPPER && t->offer.nopts == 0);
-    bool more = !skip && w->persona == DW_MORE && !t->more_sent && w->offers % 3 == 1;
+    bool more = !skip && t->want_more && !t->more_sent;
     bool wrong = false;
     if (skip || more) {
         snprintf(sms, sizeof sms, "%s %d", skip ? word(w, "SKIP", "RUKA") : word(w, "MORE", "ZAIDI"),
@@ -332,8 +385,9 @@ static int act_on(dw_pop *p, dw_worker *w, dw_task *t, int64_t now_ms, dw_send_f
     } else {
         choose(p, w, &t->offer, ans, sizeof ans, &wrong);
         snprintf(sms, sizeof sms, "%d %s", ref, ans);
+        avoid_repeat(w, t, sms, sizeof sms);
     }
-    if (send(ctx, w, sms) != 0)
+    if (say(w, sms, send, ctx) != 0)
         return -1;
     if (more) {
         t->more_sent = true;
@@ -343,6 +397,7 @@ static int act_on(dw_pop *p, dw_worker *w, dw_task *t, int64_t now_ms, dw_send_f
         return 0;
     }
     t->active = false;
+    remember_settled(w, ref, now_ms);
     if (skip) {
         w->skips++;
         if (t->unknown)
@@ -361,7 +416,7 @@ static int act_on(dw_pop *p, dw_worker *w, dw_task *t, int64_t now_ms, dw_send_f
 static size_t tick_active(dw_pop *p, dw_worker *w, int64_t now_ms, dw_send_fn send, void *ctx)
 {
     if (w->stop_ms && now_ms >= w->stop_ms) {
-        if (send(ctx, w, word(w, "STOP", "ACHA")) != 0)
+        if (say(w, word(w, "STOP", "ACHA"), send, ctx) != 0)
             return 0;
         w->state = DW_STOPPED;
         memset(w->open, 0, sizeof w->open);
@@ -370,13 +425,15 @@ static size_t tick_active(dw_pop *p, dw_worker *w, int64_t now_ms, dw_send_fn se
     }
     for (size_t i = 0; i < DW_OPEN_MAX; i++) {
         dw_task *t = &w->open[i];
-        if (t->active && now_ms >= t->due_ms)
+        bool lost = t->unknown && p->outbox_idle && now_ms - t->listed_ms >= UNKNOWN_IDLE_MS;
+        if (t->active && (now_ms >= t->due_ms || lost))
             return act_on(p, w, t, now_ms, send, ctx) == 0;
     }
     if (dw_open_count(w) || now_ms < w->next_nudge_ms || now_ms - w->last_heard_ms < IDLE_MS / 2)
         return 0;
-    if (send(ctx, w, word(w, "NEXT", "IJAYO")) != 0)
+    if (say(w, word(w, "NEXT", "IJAYO"), send, ctx) != 0)
         return 0;
+    w->asked_next = true;
     w->next_nudge_ms = now_ms + IDLE_MS;
     return 1;
 }
@@ -390,7 +447,7 @@ static size_t tick_one(dw_pop *p, dw_worker *w, int64_t now_ms, dw_send_fn send,
         if (now_ms < (w->state == DW_NEW ? w->start_ms : w->next_nudge_ms))
             return 0;
         snprintf(sms, sizeof sms, "%s %s", word(w, "JOIN", "JIUNGE"), w->name);
-        if (send(ctx, w, sms) != 0)
+        if (say(w, sms, send, ctx) != 0)
             return 0;
         if (w->state == DW_NEW)
             note(p, "%s (%s) sent %s", w->name, dw_persona_name(w->persona), sms);

@@ -39,8 +39,10 @@ typedef enum dw_state { DW_NEW = 0, DW_JOINING, DW_ACTIVE, DW_STOPPED } dw_state
 typedef struct dw_task {
     demo_offer offer;
     int64_t due_ms;    /* when the worker acts on it next */
+    bool want_more;    /* the MORE persona asks for time on this one */
     bool more_sent;
     bool unknown;      /* listed as open by Kazi but never seen: SKIP it */
+    int64_t listed_ms; /* when an unknown one was listed */
     bool active;
 } dw_task;
 
@@ -56,6 +58,10 @@ typedef struct dw_worker {
     int64_t last_heard_ms; /* last SMS received from Kazi */
     int64_t next_nudge_ms; /* earliest NEXT when idle (JOIN again while joining) */
     int64_t stop_ms;       /* the STOP persona's STOP, once due; 0: none */
+    bool asked_next;       /* sent NEXT, no answer yet */
+    char last_sent[DW_SMS_CAP]; /* Kazi takes the same text again soon as a repeat */
+    int settled_ref[DW_OPEN_MAX];  /* refs answered or skipped lately (a reply listing */
+    int64_t settled_ms[DW_OPEN_MAX]; /* one as open may have crossed the answer) */
     uint64_t rng;
 } dw_worker;
 
@@ -73,6 +79,8 @@ typedef struct dw_pop {
     char recent[DW_RECENT][120]; /* newest last: notable things people did */
     size_t nrecent;
     unsigned long nnotes;        /* notes ever made (the newest is recent[nrecent - 1]) */
+    bool outbox_idle;            /* set by the caller: Kazi has nothing queued to send, so
+                                    an offer listed as open and not seen is lost, not late */
 } dw_pop;
 
 /* "quick", "slow", "often wrong", "sends STOP", "asks MORE", "skips typing". */

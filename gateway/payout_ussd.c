@@ -18,6 +18,10 @@
 #include "money.h"
 
 #define DEFAULT_CONFIRM_S 300
+/* A network may answer a dead session ~5 s late, and the simulator's menus
+ * wait 30 s for input: start nothing new until the old session is surely gone
+ * (ussd-menus.md section 8, romellfudi/VoIpUSSD#93). */
+#define DEFAULT_SETTLE_S 35
 #define SESSION_BASE ((uint64_t)0x50415900 << 32) /* "PAY": never 0, unlike others' ids */
 
 typedef enum runner_phase { R_IDLE = 0, R_MENU, R_AWAIT, R_HALTED } runner_phase;
@@ -85,10 +89,20 @@ static void cancel_session(payout_runner *r)
     r->session_open = false;
 }
 
+/* After a session that ended badly: let its stragglers arrive while none is open. */
+static void settle(payout_runner *r)
+{
+    int s = r->cfg.settle_s > 0 ? r->cfg.settle_s : DEFAULT_SETTLE_S;
+    int64_t until = r->now_ms + (int64_t)s * 1000;
+    if (until > r->hold_until)
+        r->hold_until = until;
+}
+
 /* The session ended without the script's end: fail (before the PIN) or unknown. */
 static void abnormal(payout_runner *r, const char *reason)
 {
     cancel_session(r);
+    settle(r);
     int64_t now = wall(r, r->now_ms);
     kz_status rc;
     if (r->committed) {
@@ -110,6 +124,7 @@ static void refused(payout_runner *r, money_sms_failure why, const char *screen)
     snprintf(reason, sizeof reason, "provider refused (%s): %s", money_sms_failure_name(why),
              text);
     cancel_session(r);
+    settle(r);
     kz_status rc = payout_fail(r->st, r->cur.id, reason, "runner", wall(r, r->now_ms), NULL);
     r->counts.failed += rc == KZ_OK;
     to_idle(r);

@@ -30,6 +30,8 @@ typedef struct payout_runner_config {
     payout_method method;     /* PAYOUT_USSD or PAYOUT_AIRTIME */
     const char *pin;          /* the mobile-money PIN (copied; never reported) */
     int confirm_timeout_s;    /* wait for the SMS after the menu (0: 300), then unknown */
+    int settle_s;             /* quiet time after a session ended badly (0: 35), so a late
+                               * screen from it is not taken for the next session's */
     int64_t wall_offset_s;    /* Unix seconds = wall_offset_s + now_ms / 1000 */
 } payout_runner_config;
 

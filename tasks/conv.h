@@ -88,4 +88,45 @@ kz_status conv_handle_sms(kz_store *st, const conv_config *cfg, const char *from
                           const char *text, size_t len, int64_t received_at,
                           const char *dedupe_key, conv_result *out, kz_err *err);
 
+/* ---- messages Kazi sends on its own (conv_notice.c, conv_push.c) ---- */
+
+/*
+ * Tell the worker that answer_id was rejected: the reason (cut to fit), the
+ * money held and how to APPEAL, in their language, as ONE outbound message
+ * (direction 'out', state 'queued', kind 'unsolicited' so the outbox sends
+ * it inside the push window, segments counted). Call it after engine_reject
+ * inside the same transaction, so the rejection and its notice commit
+ * together; with no transaction open it runs in its own. The task is named
+ * by the ref the worker answered (APPEAL finds the most recent rejected
+ * answer with that ref, which this one is) and its requester.
+ * KZ_ERR_INVALID without a reason, KZ_ERR_NOTFOUND for no such answer,
+ * KZ_ERR_STATE if it is not rejected. *out (may be NULL) receives the
+ * message; out->message_id is 0 when nothing was queued: a worker who sent
+ * STOP is never sent anything (their money stays held and APPEAL works).
+ */
+kz_status conv_notify_rejection(kz_store *st, const conv_config *cfg, int64_t answer_id,
+                                const char *reason, int64_t now, conv_reply *out, kz_err *err);
+
+/*
+ * Tell the worker how their appeal appeal_id was decided: overturned (the
+ * money released back to the balance) or upheld (the human's reason). Same
+ * rules as conv_notify_rejection: after engine_appeal_decide in the same
+ * transaction, one 'unsolicited' message, none to a stopped worker.
+ * KZ_ERR_STATE if the appeal is still open.
+ */
+kz_status conv_notify_appeal_decision(kz_store *st, const conv_config *cfg, int64_t appeal_id,
+                                      int64_t now, conv_reply *out, kz_err *err);
+
+/*
+ * The push: offer worker_id a task now without being asked
+ * (engine_offer_next, solicited false: the push window, the worker's hours
+ * and pause apply), worded in their language (conv_offer_render), queued as
+ * kind 'unsolicited' and linked to its assignment, in one transaction (its
+ * own, or the caller's if one is open). Nothing happens for a worker who
+ * has had max_total_day messages in the last 24 hours. *offered says whether
+ * an offer was queued; *out (may be NULL) receives it.
+ */
+kz_status conv_push_offer(kz_store *st, const conv_config *cfg, int64_t worker_id, int64_t now,
+                          bool *offered, conv_reply *out, kz_err *err);
+
 #endif

@@ -217,8 +217,10 @@ static kz_status cmd_answer(conv_ctx *c)
         return say_ref(c, "answer_missing", m->ref ? m->ref : 42);
     bool again = false;
     kz_status rc0 = m->ref ? repeated(c, &again) : KZ_OK;
-    if (rc0 != KZ_OK || again)
+    if (rc0 != KZ_OK || again) {
+        c->refund = true; /* the engine pays nothing for it, but the SMS cost the worker */
         return rc0 == KZ_OK ? say_ref(c, "twice", m->ref) : rc0;
+    }
     engine_answer_result r;
     kz_status rc = engine_answer(c->st, &c->cfg->engine, c->w.id, m->ref, m->text + m->arg_off,
                                  c->in_id, c->in_segments, c->now, &r, c->err);

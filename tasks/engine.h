@@ -3,8 +3,9 @@
  * aggregating them into results, and the money each answer earns.
  * Owns: eligibility and fairness of dispatch, assignment references (the
  * short numbers workers type), offer expiry, MORE and SKIP, aggregation and
- * "needs review", reward and SMS-refund ledger entries, rejections, appeals
- * and their decisions, automatic acceptance.
+ * "needs review" (and a human's settlement of it), reward and SMS-refund
+ * ledger entries, rejections, appeals and their decisions, automatic
+ * acceptance.
  * Never renders text, parses SMS, logs or reads configuration files: the
  * conversation layer (tasks/conv.h) turns SMS into these calls and results
  * into templates. All times are Unix seconds (UTC) passed in by the caller.
@@ -46,6 +47,14 @@ typedef struct engine_config {
  * so a late answer ("42 2" an hour too late) still finds its own task.
  */
 #define ENGINE_LATE_WINDOW (24 * 3600)
+
+/*
+ * Seconds after an offer was answered or skipped during which its ref is not
+ * handed out again: a worker's "42 2" sent twice (the first seemed lost) is
+ * then "already answered", never an answer to a different task 42, and two
+ * tasks in a row that both deserve "1 1" never look like a resend.
+ */
+#define ENGINE_REF_REST 3600
 
 /* Defaults for a Kenyan deployment (../shared/economics.md). */
 void engine_config_defaults(engine_config *cfg);
@@ -246,5 +255,56 @@ typedef struct engine_appeal_row {
 kz_status engine_appeals_each(kz_store *st, bool open_only,
                               int (*cb)(void *ctx, const engine_appeal_row *r), void *ctx,
                               kz_err *err);
+
+/* ---- needs review (engine_review.c; docs/engine.md, "Needs review") ---- */
+
+/* Distinct answers listed per task in review, most common first. */
+#define ENGINE_REVIEW_GROUPS 8
+
+/* One distinct answer of a task: its most common exact text and how many gave it. */
+typedef struct engine_review_group {
+    char value[481];
+    int count;
+} engine_review_group;
+
+/* A task waiting for a human. Pointers valid during the callback only. */
+typedef struct engine_review_row {
+    int64_t task_id;
+    const char *batch, *ext_id, *type, *prompt, *options;
+    int64_t flagged_at;  /* when it went to review */
+    int answers;         /* counted answers (on time, not rejected) */
+    size_t ngroups;      /* distinct answers in groups[] (at most ENGINE_REVIEW_GROUPS) */
+    size_t ngroups_all;  /* distinct answers in all */
+    const engine_review_group *groups; /* largest first, then first given */
+} engine_review_row;
+
+/*
+ * Call cb for each task in review (task_results state 'review'), oldest
+ * first, with its answers grouped as the consensus groups them (options by
+ * value, transcriptions by engine_text_key). A non-zero return stops.
+ */
+kz_status engine_review_each(kz_store *st, int (*cb)(void *ctx, const engine_review_row *r),
+                             void *ctx, kz_err *err);
+
+/* What a settlement recorded. */
+typedef struct engine_settled {
+    char consensus[481];
+    int votes, answers, agreement_percent; /* workers whose answer matches the human's */
+} engine_settled;
+
+/*
+ * A human settles task_id, in review, with `answer`: for verify/choice an
+ * option's number or text (as a worker's answer is matched), for a
+ * transcription the text (white space runs made one space). The result
+ * becomes 'resolved' with that consensus, reviewer (may be NULL) and now
+ * noted; each counted answer's agreement is set against it (feedback only).
+ * Nothing is taken from anyone: every on-time answer stays paid.
+ * KZ_ERR_NOTFOUND: no such task; KZ_ERR_STATE: not in review;
+ * KZ_ERR_INVALID: an empty answer or not one of the options. *out may be
+ * NULL. Its own IMMEDIATE transaction unless one is open.
+ */
+kz_status engine_review_settle(kz_store *st, int64_t task_id, const char *answer,
+                               const char *reviewer, int64_t now, engine_settled *out,
+                               kz_err *err);
 
 #endif

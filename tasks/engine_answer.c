@@ -219,8 +219,16 @@ static kz_status find_offer(kz_store *st, int64_t worker_id, int ref, int64_t no
         rc = store_eng_expired_offer(st, worker_id, ref, now - ENGINE_LATE_WINDOW, a, &found,
                                      err);
     *late = found;
-    if (rc == KZ_OK && !found)
-        out->status = ENGINE_ANSWER_NO_TASK;
+    if (rc != KZ_OK || found)
+        return rc;
+    out->status = ENGINE_ANSWER_NO_TASK;
+    if (ref != 0)
+        rc = store_eng_closed_offer(st, worker_id, ref, "answered", now - ENGINE_REF_REST, a,
+                                    &found, err);
+    if (rc == KZ_OK && found) {
+        out->status = ENGINE_ANSWER_TWICE;
+        out->ref = ref;
+    }
     return rc;
 }
 

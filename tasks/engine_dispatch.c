@@ -128,10 +128,12 @@ static bool bit_set(const unsigned char *busy, int r)
 static kz_status choose_ref(kz_store *st, int64_t worker_id, int64_t now, int *ref, kz_err *err)
 {
     unsigned char busy[STORE_ENG_REF_BITMAP];
-    /* First keep recently expired refs out (late answers), then only open ones. */
+    /* First keep recently expired refs (late answers) and recently answered or
+     * skipped ones (a resent SMS) out, then only open ones. */
     const int64_t since[2] = {now - ENGINE_LATE_WINDOW, now};
+    const int64_t rest[2] = {now - ENGINE_REF_REST, now};
     for (int pass = 0; pass < 2; pass++) {
-        kz_status rc = store_eng_refs_busy(st, worker_id, since[pass], busy, err);
+        kz_status rc = store_eng_refs_busy(st, worker_id, since[pass], rest[pass], busy, err);
         if (rc != KZ_OK)
             return rc;
         for (int r = 1; r <= TASK_MSG_REF_MAX; r++) {

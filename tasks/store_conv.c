@@ -38,6 +38,10 @@ typedef enum sc_id {
     SC_CERT_GET,
     SC_RANDOM,
     SC_OUTBOX,
+    SC_OUT_KIND,
+    SC_WORKER_BY_ID,
+    SC_NOTICE_ANSWER,
+    SC_NOTICE_APPEAL,
     SC__COUNT
 } sc_id;
 
@@ -116,6 +120,27 @@ static const char *const sc_sql[SC__COUNT] = {
         "SELECT id, peer, body, state, segments, attempts, created_at,"
         " coalesce(next_attempt_at, 0) FROM messages"
         " WHERE direction = 'out' AND state IN ('queued', 'sending') ORDER BY id",
+    [SC_OUT_KIND] =
+        "INSERT INTO messages(direction, peer, worker_id, body, segments, state, dedupe_key,"
+        " kind, next_attempt_at, created_at, updated_at)"
+        " VALUES ('out', ?1, nullif(?2, 0), ?3, ?4, 'queued', ?5, ?7, ?6, ?6, ?6)",
+    [SC_WORKER_BY_ID] =
+        "SELECT phone, coalesce(name, ''), lang, state, coalesce(paused_until, 0),"
+        " coalesce(hours_from, -1), coalesce(hours_to, -1), joined_at"
+        " FROM workers WHERE id = ?1",
+    [SC_NOTICE_ANSWER] =
+        "SELECT a.worker_id, coalesce(s.ref, 0), a.task_id, r.name, a.state,"
+        " coalesce((SELECT sum(l.amount_minor) FROM ledger_entries l WHERE l.answer_id = a.id"
+        "           AND l.kind = 'hold'), 0),"
+        " coalesce((SELECT sum(l.amount_minor) FROM ledger_entries l WHERE l.answer_id = a.id"
+        "           AND l.kind = 'release'), 0),"
+        " coalesce((SELECT max(l.currency) FROM ledger_entries l WHERE l.answer_id = a.id"
+        "           AND l.kind IN ('reward', 'hold')), b.currency)"
+        " FROM answers a LEFT JOIN assignments s ON s.id = a.assignment_id"
+        " JOIN tasks t ON t.id = a.task_id JOIN batches b ON b.id = t.batch_id"
+        " JOIN requesters r ON r.id = b.requester_id WHERE a.id = ?1",
+    [SC_NOTICE_APPEAL] =
+        "SELECT answer_id, state, coalesce(decision, '') FROM appeals WHERE id = ?1",
 };
 
 _Static_assert(SC__COUNT <= STORE_CONV_STMTS, "grow STORE_CONV_STMTS in store_internal.h");
@@ -605,4 +630,104 @@ kz_status store_outbox_each(kz_store *st, int (*cb)(void *ctx, const store_outbo
         out = store_db_err(st, err, "listing the outbox");
     sc_done(s);
     return out;
+}
+
+kz_status store_conv_outbound_kind(kz_store *st, const char *peer, int64_t worker_id,
+                                   const char *body, int segments, const char *dedupe_key,
+                                   bool unsolicited, int64_t at, int64_t *message_id,
+                                   kz_err *err)
+{
+    sqlite3_stmt *s = sc_prepare(st, SC_OUT_KIND, err);
+    if (!s)
+        return KZ_ERR_DB;
+    bind_text(s, 1, peer);
+    sqlite3_bind_int64(s, 2, worker_id);
+    bind_text(s, 3, body);
+    sqlite3_bind_int(s, 4, segments < 1 ? 1 : segments);
+    bind_text(s, 5, dedupe_key);
+    sqlite3_bind_int64(s, 6, at);
+    bind_text(s, 7, unsolicited ? "unsolicited" : "reply");
+    kz_status rc = sc_exec(st, s, "queueing a message", err);
+    if (rc == KZ_OK)
+        *message_id = sqlite3_last_insert_rowid(st->db);
+    return rc;
+}
+
+kz_status store_conv_worker_by_id(kz_store *st, int64_t id, store_conv_worker *w, char *phone,
+                                  size_t cap, bool *found, kz_err *err)
+{
+    memset(w, 0, sizeof *w);
+    if (cap)
+        phone[0] = '\0';
+    sqlite3_stmt *s = sc_prepare(st, SC_WORKER_BY_ID, err);
+    if (!s)
+        return KZ_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    if (sc_row(st, s, "finding a worker", found, err) != KZ_OK)
+        return KZ_ERR_DB;
+    if (*found) {
+        w->id = id;
+        store_col_copy(s, 0, phone, cap);
+        store_col_copy(s, 1, w->name, sizeof w->name);
+        store_col_copy(s, 2, w->lang, sizeof w->lang);
+        store_col_copy(s, 3, w->state, sizeof w->state);
+        w->paused_until = sqlite3_column_int64(s, 4);
+        w->hours_from = sqlite3_column_int(s, 5);
+        w->hours_to = sqlite3_column_int(s, 6);
+        w->joined_at = sqlite3_column_int64(s, 7);
+    }
+    sc_done(s);
+    return KZ_OK;
+}
+
+kz_status store_conv_notice_answer(kz_store *st, int64_t answer_id, store_conv_notice *out,
+                                   kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = sc_prepare(st, SC_NOTICE_ANSWER, err);
+    if (!s)
+        return KZ_ERR_DB;
+    sqlite3_bind_int64(s, 1, answer_id);
+    bool found;
+    if (sc_row(st, s, "reading an answer for a notice", &found, err) != KZ_OK)
+        return KZ_ERR_DB;
+    if (found) {
+        out->answer_id = answer_id;
+        out->worker_id = sqlite3_column_int64(s, 0);
+        out->ref = sqlite3_column_int(s, 1);
+        out->task_id = sqlite3_column_int64(s, 2);
+        store_col_copy(s, 3, out->requester, sizeof out->requester);
+        store_col_copy(s, 4, out->state, sizeof out->state);
+        out->hold_minor = sqlite3_column_int64(s, 5);
+        out->release_minor = sqlite3_column_int64(s, 6);
+        store_col_copy(s, 7, out->currency, sizeof out->currency);
+    }
+    sc_done(s);
+    if (!found)
+        return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no answer %lld",
+                          (long long)answer_id);
+    return KZ_OK;
+}
+
+kz_status store_conv_notice_appeal(kz_store *st, int64_t appeal_id, int64_t *answer_id,
+                                   char *state, size_t scap, char *decision, size_t dcap,
+                                   kz_err *err)
+{
+    sqlite3_stmt *s = sc_prepare(st, SC_NOTICE_APPEAL, err);
+    if (!s)
+        return KZ_ERR_DB;
+    sqlite3_bind_int64(s, 1, appeal_id);
+    bool found;
+    if (sc_row(st, s, "reading an appeal for a notice", &found, err) != KZ_OK)
+        return KZ_ERR_DB;
+    *answer_id = found ? sqlite3_column_int64(s, 0) : 0;
+    if (found) {
+        store_col_copy(s, 1, state, scap);
+        store_col_copy(s, 2, decision, dcap);
+    }
+    sc_done(s);
+    if (!found)
+        return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no appeal %lld",
+                          (long long)appeal_id);
+    return KZ_OK;
 }

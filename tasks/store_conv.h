@@ -40,6 +40,16 @@ kz_status store_conv_outbound(kz_store *st, const char *peer, int64_t worker_id,
                               const char *body, int segments, const char *dedupe_key, int64_t at,
                               int64_t *message_id, kz_err *err);
 
+/*
+ * Queue an outbound message Kazi sends on its own (a pushed offer, a notice)
+ * as kind 'unsolicited' (the outbox sends it only inside the push window) or
+ * 'reply'. KZ_ERR_BUSY if dedupe_key was used already. *message_id: its id.
+ */
+kz_status store_conv_outbound_kind(kz_store *st, const char *peer, int64_t worker_id,
+                                   const char *body, int segments, const char *dedupe_key,
+                                   bool unsolicited, int64_t at, int64_t *message_id,
+                                   kz_err *err);
+
 /* Record that outbound message_id carries the offer assignment_id. */
 kz_status store_conv_offer_link(kz_store *st, int64_t assignment_id, int64_t message_id,
                                 kz_err *err);
@@ -74,6 +84,10 @@ typedef struct store_conv_worker {
 /* Find the worker with phone; *found false if none. */
 kz_status store_conv_worker_get(kz_store *st, const char *phone, store_conv_worker *w,
                                 bool *found, kz_err *err);
+
+/* Find worker id: *w and their phone (cap bytes); *found false if none. */
+kz_status store_conv_worker_by_id(kz_store *st, int64_t id, store_conv_worker *w, char *phone,
+                                  size_t cap, bool *found, kz_err *err);
 
 /* Register a worker (state active) joined at `at`; *id receives the row id. */
 kz_status store_conv_worker_add(kz_store *st, const char *phone, const char *name,
@@ -113,6 +127,29 @@ kz_status store_conv_task_by_ref(kz_store *st, int64_t worker_id, int ref, int64
 /* Record an ASK question about task_id. */
 kz_status store_conv_ask(kz_store *st, int64_t task_id, int64_t worker_id, const char *question,
                          int64_t at, kz_err *err);
+
+/* What a notice about an answer (rejection, appeal decision) says. */
+typedef struct store_conv_notice {
+    int64_t answer_id, worker_id, task_id;
+    int ref;               /* the offer's ref, 0 if the answer had no offer */
+    char requester[65];
+    char state[12];        /* the answer's: pending | accepted | rejected */
+    int64_t hold_minor;    /* sum of its hold entries (<= 0) */
+    int64_t release_minor; /* sum of its release entries (>= 0) */
+    char currency[4];      /* of its reward/hold, else the batch's */
+} store_conv_notice;
+
+/* Fill *out for answer_id. KZ_ERR_NOTFOUND if there is no such answer. */
+kz_status store_conv_notice_answer(kz_store *st, int64_t answer_id, store_conv_notice *out,
+                                   kz_err *err);
+
+/*
+ * Appeal appeal_id: *answer_id, its state (open|upheld|overturned) and the
+ * decision's reason ("" while open). KZ_ERR_NOTFOUND if there is none.
+ */
+kz_status store_conv_notice_appeal(kz_store *st, int64_t appeal_id, int64_t *answer_id,
+                                   char *state, size_t scap, char *decision, size_t dcap,
+                                   kz_err *err);
 
 /* ---- payouts ---- */
 

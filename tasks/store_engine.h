@@ -47,14 +47,15 @@ kz_status store_eng_pick_task(kz_store *st, int64_t worker_id, int gold, int64_t
 #define STORE_ENG_REF_BITMAP 1250
 
 /*
- * The refs worker_id must not be given now: those of open offers and of
- * offers that expired after `since` (so a late answer still finds its task).
- * Answered and skipped refs are free again at once (refs stay one digit); a
- * resent answer is caught by the conversation's repeat check (tasks/conv.c).
+ * The refs worker_id must not be given now: those of open offers, of offers
+ * that expired after `since` (so a late answer still finds its task) and of
+ * offers answered or skipped after `rest_since` (so a resent "42 2" is never
+ * taken for an answer to a different task 42).
  * Sets bit r (busy[r / 8] & (1 << r % 8)) for each; busy is zeroed first.
  */
 kz_status store_eng_refs_busy(kz_store *st, int64_t worker_id, int64_t since,
-                              unsigned char busy[STORE_ENG_REF_BITMAP], kz_err *err);
+                              int64_t rest_since, unsigned char busy[STORE_ENG_REF_BITMAP],
+                              kz_err *err);
 
 /* Insert an offer. KZ_ERR_BUSY if the worker already had the task or the ref is taken. */
 kz_status store_eng_offer_insert(kz_store *st, int64_t task_id, int64_t worker_id, int ref,
@@ -94,6 +95,10 @@ kz_status store_eng_open_offer(kz_store *st, int64_t worker_id, int ref, store_e
 /* worker_id's most recent offer with ref that expired after since. *found 0/1. */
 kz_status store_eng_expired_offer(kz_store *st, int64_t worker_id, int ref, int64_t since,
                                   store_eng_assign *a, int *found, kz_err *err);
+
+/* The same for an offer closed in `state` (answered, skipped, expired) after since. */
+kz_status store_eng_closed_offer(kz_store *st, int64_t worker_id, int ref, const char *state,
+                                 int64_t since, store_eng_assign *a, int *found, kz_err *err);
 
 /* Close an open offer as state (answered|skipped|expired). *changed 1 if it was open. */
 kz_status store_eng_offer_close(kz_store *st, int64_t assignment_id, const char *state,
@@ -166,6 +171,25 @@ typedef struct store_eng_result_row {
 /* Fill *out for task_id. KZ_ERR_NOTFOUND if no such task. */
 kz_status store_eng_result_get(kz_store *st, int64_t task_id, store_eng_result_row *out,
                                kz_err *err);
+
+/* A task waiting for a human (task_results state 'review'). Pointers valid in the callback. */
+typedef struct store_eng_review_row {
+    int64_t task_id;
+    const char *batch, *ext_id, *type, *prompt, *options;
+    int64_t flagged_at;
+} store_eng_review_row;
+
+/* Call cb for each task in review, oldest first; non-zero stops. cb may read, not write. */
+kz_status store_eng_review_each(kz_store *st,
+                                int (*cb)(void *ctx, const store_eng_review_row *r), void *ctx,
+                                kz_err *err);
+
+/*
+ * Settle a task in review as r (state resolved, consensus set), noting
+ * reviewer (NULL: none) and r->at. *changed 0 if the task was not in review.
+ */
+kz_status store_eng_result_settle(kz_store *st, const store_eng_result *r, const char *reviewer,
+                                  int *changed, kz_err *err);
 
 /* Set tasks.state (open|done|cancelled). */
 kz_status store_eng_task_state(kz_store *st, int64_t task_id, const char *state, kz_err *err);

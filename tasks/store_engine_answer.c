@@ -1,7 +1,8 @@
 /*
  * store_engine_answer.c - the engine's SQL for answers and results: recording
  * an answer, reading a task's counted votes, marking agreement, writing the
- * result and the task's state and wanted count.
+ * result and the task's state and wanted count, listing and settling the
+ * tasks in review.
  * Owns: those rows. Never judges an answer or decides a consensus (the
  * engine does); never opens a transaction.
  */
@@ -135,4 +136,55 @@ kz_status store_eng_result_get(kz_store *st, int64_t task_id, store_eng_result_r
     if (rc != SQLITE_ROW)
         return store_db_err(st, err, "reading a result");
     return KZ_OK;
+}
+
+kz_status store_eng_review_each(kz_store *st,
+                                int (*cb)(void *ctx, const store_eng_review_row *r), void *ctx,
+                                kz_err *err)
+{
+    sqlite3_stmt *s = store_eng_stmt(st, SE_REVIEW_LIST, err);
+    if (!s)
+        return KZ_ERR_DB;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        store_eng_review_row r = {
+            .task_id = sqlite3_column_int64(s, 0),
+            .batch = (const char *)sqlite3_column_text(s, 1),
+            .ext_id = (const char *)sqlite3_column_text(s, 2),
+            .type = (const char *)sqlite3_column_text(s, 3),
+            .prompt = (const char *)sqlite3_column_text(s, 4),
+            .options = (const char *)sqlite3_column_text(s, 5),
+            .flagged_at = sqlite3_column_int64(s, 6),
+        };
+        if (!r.batch || !r.ext_id || !r.type || !r.prompt || !r.options) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        if (cb(ctx, &r) != 0) {
+            rc = SQLITE_DONE;
+            break;
+        }
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return store_db_err(st, err, "listing tasks in review");
+    return KZ_OK;
+}
+
+kz_status store_eng_result_settle(kz_store *st, const store_eng_result *r, const char *reviewer,
+                                  int *changed, kz_err *err)
+{
+    sqlite3_stmt *s = store_eng_stmt(st, SE_RESULT_SETTLE, err);
+    if (!s)
+        return KZ_ERR_DB;
+    sqlite3_bind_int64(s, 1, r->task_id);
+    store_eng_bind_text(s, 2, r->consensus);
+    sqlite3_bind_int(s, 3, r->votes);
+    sqlite3_bind_int(s, 4, r->answers);
+    sqlite3_bind_int(s, 5, r->agreement);
+    store_eng_bind_text(s, 6, reviewer && *reviewer ? reviewer : NULL);
+    sqlite3_bind_int64(s, 7, r->at);
+    kz_status rc = store_eng_exec(st, s, "settling a task in review", err);
+    *changed = rc == KZ_OK && sqlite3_changes(st->db) > 0;
+    return rc;
 }

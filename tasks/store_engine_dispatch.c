@@ -51,7 +51,8 @@ kz_status store_eng_pick_task(kz_store *st, int64_t worker_id, int gold, int64_t
 }
 
 kz_status store_eng_refs_busy(kz_store *st, int64_t worker_id, int64_t since,
-                              unsigned char busy[STORE_ENG_REF_BITMAP], kz_err *err)
+                              int64_t rest_since, unsigned char busy[STORE_ENG_REF_BITMAP],
+                              kz_err *err)
 {
     memset(busy, 0, STORE_ENG_REF_BITMAP);
     sqlite3_stmt *s = store_eng_stmt(st, SE_REFS_BUSY, err);
@@ -59,6 +60,7 @@ kz_status store_eng_refs_busy(kz_store *st, int64_t worker_id, int64_t since,
         return KZ_ERR_DB;
     sqlite3_bind_int64(s, 1, worker_id);
     sqlite3_bind_int64(s, 2, since);
+    sqlite3_bind_int64(s, 3, rest_since);
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         int r = sqlite3_column_int(s, 0);
@@ -159,12 +161,19 @@ kz_status store_eng_open_offer(kz_store *st, int64_t worker_id, int ref, store_e
 kz_status store_eng_expired_offer(kz_store *st, int64_t worker_id, int ref, int64_t since,
                                   store_eng_assign *a, int *found, kz_err *err)
 {
+    return store_eng_closed_offer(st, worker_id, ref, "expired", since, a, found, err);
+}
+
+kz_status store_eng_closed_offer(kz_store *st, int64_t worker_id, int ref, const char *state,
+                                 int64_t since, store_eng_assign *a, int *found, kz_err *err)
+{
     sqlite3_stmt *s = store_eng_stmt(st, SE_EXPIRED_OFFER, err);
     if (!s)
         return KZ_ERR_DB;
     sqlite3_bind_int64(s, 1, worker_id);
     sqlite3_bind_int(s, 2, ref);
     sqlite3_bind_int64(s, 3, since);
+    sqlite3_bind_text(s, 4, state, -1, SQLITE_STATIC);
     int rc = sqlite3_step(s);
     *found = rc == SQLITE_ROW;
     if (*found)

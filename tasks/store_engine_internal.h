@@ -46,6 +46,8 @@ typedef enum store_eng_stmt_id {
     SE_ACCURACY,
     SE_APPEALS,
     SE_RESULT_GET,
+    SE_REVIEW_LIST,
+    SE_RESULT_SETTLE,
     SE__COUNT
 } store_eng_stmt_id;
 

@@ -38,7 +38,8 @@ static const char *const eng_sql[SE__COUNT] = {
         " ORDER BY t.taken, t.id LIMIT 1",
     [SE_REFS_BUSY] =
         "SELECT ref FROM assignments WHERE worker_id = ?1"
-        " AND (state = 'offered' OR (state = 'expired' AND closed_at > ?2)) ORDER BY ref",
+        " AND (state = 'offered' OR (state = 'expired' AND closed_at > ?2)"
+        "      OR (state IN ('answered','skipped') AND closed_at > ?3)) ORDER BY ref",
     [SE_OFFER_INSERT] =
         "INSERT INTO assignments(task_id, worker_id, ref, state, offered_at, due_at)"
         " VALUES (?1, ?2, ?3, 'offered', ?4, ?5)",
@@ -55,7 +56,7 @@ static const char *const eng_sql[SE__COUNT] = {
         " ORDER BY id LIMIT 2",
     [SE_EXPIRED_OFFER] =
         "SELECT id, task_id, ref, state, offered_at, due_at, extensions FROM assignments"
-        " WHERE worker_id = ?1 AND ref = ?2 AND state = 'expired' AND closed_at > ?3"
+        " WHERE worker_id = ?1 AND ref = ?2 AND state = ?4 AND closed_at > ?3"
         " ORDER BY closed_at DESC, id DESC LIMIT 1",
     [SE_OFFER_CLOSE] =
         "UPDATE assignments SET state = ?2, closed_at = ?3 WHERE id = ?1 AND state = 'offered'",
@@ -151,6 +152,15 @@ static const char *const eng_sql[SE__COUNT] = {
         "SELECT coalesce(r.state, 'open'), coalesce(r.consensus, ''), coalesce(r.votes, 0),"
         " coalesce(r.answers, 0), coalesce(r.agreement, 0), t.wanted"
         " FROM tasks t LEFT JOIN task_results r ON r.task_id = t.id WHERE t.id = ?1",
+    [SE_REVIEW_LIST] =
+        "SELECT t.id, b.name, t.ext_id, t.type, t.prompt, coalesce(t.options, ''),"
+        " r.resolved_at FROM task_results r JOIN tasks t ON t.id = r.task_id"
+        " JOIN batches b ON b.id = t.batch_id WHERE r.state = 'review'"
+        " ORDER BY r.resolved_at, t.id",
+    [SE_RESULT_SETTLE] =
+        "UPDATE task_results SET state = 'resolved', consensus = ?2, votes = ?3, answers = ?4,"
+        " agreement = ?5, reviewer = ?6, reviewed_at = ?7"
+        " WHERE task_id = ?1 AND state = 'review'",
 };
 
 _Static_assert(SE__COUNT <= STORE_ENGINE_STMTS, "raise STORE_ENGINE_STMTS in store_internal.h");

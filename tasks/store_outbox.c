@@ -86,7 +86,7 @@ static const char *const outbox_sql[QO__END] = {
     [QO_MSG_MODEM] =
         "UPDATE messages SET modem_id = (SELECT id FROM modems WHERE name = ?2)"
         " WHERE id = (SELECT message_id FROM outbox_parts WHERE id = ?1)",
-    [QO_COUNT_ADD] = "INSERT INTO sms_counts(modem, day, sent) VALUES (?1, ?2, ?3)"
+    [QO_COUNT_ADD] = "INSERT INTO sms_counts(modem, day, sent) VALUES (?1, ?2, max(0, ?3))"
                      " ON CONFLICT(modem, day) DO UPDATE SET sent = max(0, sent + ?3)",
     [QO_UNSEND] = "UPDATE outbox_parts SET state = 'queued', attempts = max(0, attempts - 1),"
                   " updated_at = ?2 WHERE id = ?1 AND state = 'sending' RETURNING modem",
@@ -100,6 +100,7 @@ static const char *const outbox_sql[QO__END] = {
                   " WHERE id = ?1 AND state IN ('sending','unknown','queued','sent')",
     [QO_FAIL_SIBLINGS] =
         "UPDATE outbox_parts SET state = 'failed', error = 'another part failed',"
+        " modem = coalesce(modem, (SELECT modem FROM outbox_parts WHERE id = ?3), '-'),"
         " updated_at = ?2 WHERE message_id = ?1 AND state = 'queued'",
     [QO_MATCH_MR] =
         "SELECT p.id FROM outbox_parts p JOIN messages m ON m.id = p.message_id"
@@ -452,6 +453,7 @@ static kz_status result_tx(kz_queue *q, void *arg, kz_err *err)
             return KZ_ERR_DB;
         sqlite3_bind_int64(s, 1, mid);
         sqlite3_bind_int64(s, 2, a->now);
+        sqlite3_bind_int64(s, 3, a->part_id);
         if ((rc = qstore_exec(q, s, "failing the other parts", err)) != KZ_OK)
             return rc;
     }

@@ -392,11 +392,26 @@ static const char schema_v3[] =
     "ALTER TABLE modems ADD COLUMN failed INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE modems ADD COLUMN last_error TEXT;";
 
+/*
+ * Step 4: a human settles a task in review (tasks/engine_review.c): who did
+ * it and when, beside the consensus they gave (docs/engine.md, "Needs
+ * review"); and messages by peer and time and offers by their message,
+ * which the conversation's rate limits and repeat check read for every
+ * inbound SMS (without them each SMS scans the whole message log and every
+ * offer ever made).
+ */
+static const char schema_v4[] =
+    "ALTER TABLE task_results ADD COLUMN reviewer TEXT;"
+    "ALTER TABLE task_results ADD COLUMN reviewed_at INTEGER;"
+    "CREATE INDEX messages_peer ON messages(peer, created_at);"
+    "CREATE INDEX assignments_message ON assignments(message_id) WHERE message_id IS NOT NULL;";
+
 /* The steps, in order; index i is version i+1. Append only. */
 static const migration migrations[] = {
     {"the product schema", schema_v1},
     {"task engine: pool counters, results, late answers", schema_v2},
     {"daemon queues: inbox and outbox parts, daily SMS counts", schema_v3},
+    {"review settlements, messages by peer", schema_v4},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

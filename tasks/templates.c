@@ -94,6 +94,12 @@ static const tmpl_key keys[] = {
     {"stopped", ""},
     {"stop_stranger", ""},
     {"unknown", ""},
+    /* notices Kazi sends on its own (tasks/conv_notice.c) */
+    {"rejected", "ref org reason held days"},
+    {"rejected_unpaid", "ref org reason days"},
+    {"appeal_won", "ref org amount"},
+    {"appeal_won_unpaid", "ref org"},
+    {"appeal_lost", "ref org reason"},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
@@ -123,6 +129,7 @@ static const tmpl_param params[] = {
     {"compared", 7, TMPL_DIGITS},   {"pct", 3, TMPL_DIGITS},
     {"code", 16, TMPL_ASCII},       {"since", 10, TMPL_ASCII},
     {"date", 10, TMPL_ASCII},       {"days", 3, TMPL_DIGITS},
+    {"org", 24, TMPL_TEXT},         {"reason", 70, TMPL_TEXT},
 };
 
 #define N_PARAMS (sizeof params / sizeof params[0])

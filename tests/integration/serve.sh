@@ -112,7 +112,12 @@ for line in sys.stdin:
     done >"$T/refs"
     while read -r key ref; do
         grep -qx "$1 $key" "$T/answered" 2>/dev/null && continue
-        "$KAZI" sim ctl "$2" inject "$1" "$ref 1" >/dev/null
+        # The same text twice in a row reads as a resend (conv), and refs are reused at
+        # once after an answer: vary the wording ("1 1", then "1 yes").
+        text="$ref 1"
+        [ "$(cat "$T/last$1" 2>/dev/null)" = "$text" ] && text="$ref yes"
+        echo "$text" >"$T/last$1"
+        "$KAZI" sim ctl "$2" inject "$1" "$text" >/dev/null
         echo "$1 $key" >>"$T/answered"
     done <"$T/refs"
 }

@@ -11,7 +11,13 @@ set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KAZI=${KAZI_BIN:-$ROOT/build/kazi}
 PY=/usr/bin/python3
-TMP=$(mktemp -d)
+# gammu converts message text to and from the locale's charset: under LANG=C
+# (sudo, cron, a bare environment) the UCS-2 texts come out as '?' and the
+# comparisons fail. Pin a UTF-8 locale (Debian always has C.UTF-8).
+LC_ALL=C.UTF-8
+export LC_ALL
+# A prefix of our own: something on shared machines sweeps /tmp/tmp.* away.
+TMP=$(mktemp -d /tmp/kazi-gammu.XXXXXX)
 SIM_PID=
 passed=0
 failed=0
@@ -21,7 +27,7 @@ cleanup() {
         kill "$SIM_PID" 2>/dev/null
         wait "$SIM_PID" 2>/dev/null
     fi
-    [ -n "${KEEP_TMP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
+    if [ -n "${KEEP_TMP:-}" ]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

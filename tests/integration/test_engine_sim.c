@@ -1,19 +1,27 @@
 /*
- * test_engine_sim.c - the task engine's acceptance simulation (issue 5): 500
- * simulated workers with mixed accuracy, speed and hours complete a
+ * test_engine_sim.c - the acceptance simulation of issue 5: 500 simulated
+ * workers with mixed accuracy, speed, hours and languages complete a
  * 2,000-task batch at redundancy 3 (imported through the real CSV import),
- * on a simulated clock over days. Workers' texts ("42 2", "NEXT", "SKIP 42",
- * "MORE 42", bare answers, keypad habits) go through the real parser
- * (tasks/conv_parse.h) and then straight to the engine, the way the
- * conversation layer will call it; outbound SMS are the real task message
- * (task_msg_format) with acknowledgements riding on offers when they fit.
+ * on a simulated clock over days, talking to Kazi only by SMS through
+ * conv_handle_sms - exactly the path of `kazi sms in` and the daemon: JOIN
+ * (JIUNGE), HOURS, PAUSE, answers as "42 2", "42*2", bare answers and
+ * "42 Nairobi West", NEXT, SKIP n, MORE n, one STOP with offers open, and
+ * APPEAL after a rejection. Offers reach a worker as the queued outbound
+ * text (a reply, or an unsolicited push from engine_push_each +
+ * conv_push_offer); the worker reads the ref and the task from that text as
+ * the phone shows it. Rejections and appeal decisions go through the engine
+ * with their notices (tasks/conv_notice.c) in one transaction, and a human
+ * settles some tasks in review.
  * Checks: every task resolved or flagged for review; every on-time answer
- * paid exactly once, late ones not; every inbound message refunded once;
- * balances equal the sum of entries (holds and appeals included); nobody got
- * a task twice; no unsolicited offer outside the push window, the worker's
- * own hours or a pause. Prints the figures (segments per completed task).
+ * paid exactly once, late ones not; every inbound SMS refunded once;
+ * balances equal the sum of entries (holds and appeals included); nobody
+ * got a task twice; no unsolicited offer outside the push window, the
+ * worker's own hours or a pause, nor anything after STOP (from the queued
+ * rows' kind and created_at). Prints the figures, with SMS segments per
+ * completed task from the real queued messages.
  * Never depends on the wall clock; the PRNG has a fixed seed.
  */
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -23,23 +31,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conv.h"
 #include "conv_parse.h"
 #include "csv_import.h"
 #include "engine.h"
 #include "harness.h"
-#include "sms_text.h"
 #include "store.h"
-#include "task_msg.h"
+#include "templates.h"
 
 #define N_WORKERS 500
 #define N_TASKS 2000
 #define N_GOLD 40
 #define MAX_OPEN 3
+#define SIM_OPEN 8         /* offers a simulated phone remembers */
 #define TICK 120           /* seconds per step of the clock */
 #define PUSH_EVERY 5       /* push walk every this many ticks */
 #define MAX_DAYS 10
 #define T_START INT64_C(1740931200) /* Sunday 2 March 2025 19:00 Nairobi (16:00 UTC) */
-
+#define T_STOP (T_START + 15 * 3600) /* Monday 10:00: one worker sends STOP */
+#define REPEAT_WAIT 660    /* a worker told "already answered" tries again after this */
 /* ---- a fixed-seed PRNG (xorshift64*) ---- */
 
 static uint64_t rng_state = 0x4B415A49u; /* "KAZI" */
@@ -114,47 +124,48 @@ static char *batch_csv(size_t *len)
 /* ---- workers ---- */
 
 typedef struct sim_offer {
-    int64_t assignment_id;
     int ref;
     int task;           /* index into tasks */
-    bool solicited;
+    int64_t offered_at;
+    int64_t due_at;     /* what the worker believes: offer time + 1 h, + MORE */
     int64_t act_at;     /* when the worker acts */
     int action;         /* 0 answer, 1 skip, 2 more-then-answer */
     int64_t answer_at;  /* for 2: the answer after MORE */
-    int64_t due_at;     /* the engine's due time */
 } sim_offer;
 
 typedef struct sim_worker {
     int64_t id;
+    char phone[20];
+    bool sw;            /* writes Swahili keywords, reads Swahili replies */
     int accuracy;       /* per mille */
     int speed;          /* 0 fast, 1 medium, 2 slow */
     int skip_pm, more_pm;
     int hours_from, hours_to; /* -1 none */
     int64_t paused_until;     /* 0 none */
-    bool stopped, night_owl, keypad;
-    sim_offer open[MAX_OPEN];
+    int64_t stopped_at;       /* 0 while in */
+    bool night_owl, keypad, stopper;
+    sim_offer open[SIM_OPEN];
     int n_open;
     int64_t next_asked_day;   /* last day a night owl asked */
+    long seq;                 /* SMS sent (the dedupe key) */
 } sim_worker;
 
 static sim_worker workers[N_WORKERS];
 
-/* ---- figures ---- */
+/* ---- figures the database cannot tell ---- */
 
 typedef struct sim_stats {
-    long offers, offers_solicited, answers_ok, answers_late, skips, mores, mores_refused;
-    long nexts, next_empty, bare, bad;
-    long out_msgs, out_segments, in_msgs, in_segments, acks_rode, acks_alone;
-    long quiet_violations, parse_mismatch;
+    long bare, nexts, next_empty, mores_refused, repeats, unexpected, late_replies;
 } sim_stats;
 
 static sim_stats S;
 
-/* ---- the database ---- */
+/* ---- the database and the conversation ---- */
 
 static kz_store *st;
 static sqlite3 *raw;
-static engine_config cfg;
+static conv_config ccfg;
+static const engine_config *cfg = &ccfg.engine;
 
 static int64_t raw_int(const char *sql)
 {
@@ -168,42 +179,9 @@ static int64_t raw_int(const char *sql)
     return v;
 }
 
-static sqlite3_stmt *ins_msg;
-
-/* Log one inbound message (as the daemon does before the engine sees it); returns its id. */
-static int64_t inbound(const sim_worker *w, const char *text, int64_t now)
-{
-    sqlite3_stmt *s = ins_msg;
-    if (!s)
-        sqlite3_prepare_v2(raw,
-                           "INSERT INTO messages(direction, peer, worker_id, body, segments, state,"
-                           " created_at, updated_at) VALUES ('in', '+254700000001', ?1, ?2, ?3,"
-                           " 'handled', ?4, ?4)",
-                           -1, &ins_msg, NULL);
-    s = ins_msg;
-    int segs = (int)sms_count_segments(text, strlen(text));
-    sqlite3_bind_int64(s, 1, w->id);
-    sqlite3_bind_text(s, 2, text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 3, segs);
-    sqlite3_bind_int64(s, 4, now);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    KT_CHECK(rc == SQLITE_DONE, "logging inbound: %s", sqlite3_errmsg(raw));
-    S.in_msgs++;
-    S.in_segments += segs;
-    return sqlite3_last_insert_rowid(raw);
-}
-
-/* Send an outbound SMS: count its segments. */
-static void outbound(const char *text)
-{
-    S.out_msgs++;
-    S.out_segments += (long)sms_count_segments(text, strlen(text));
-}
-
 static int local_minute(int64_t now)
 {
-    return (int)(((now + cfg.tz_offset_minutes * 60) % 86400) / 60);
+    return (int)(((now + cfg->tz_offset_minutes * 60) % 86400) / 60);
 }
 
 static bool in_window(int from, int to, int m)
@@ -213,19 +191,37 @@ static bool in_window(int from, int to, int m)
     return from < to ? (m >= from && m < to) : (m >= from || m < to);
 }
 
-/* Why an unsolicited offer to w at now would break a promise (NULL if it would not). */
-static const char *quiet_breach(const sim_worker *w, int64_t now)
+/* Why an unsolicited offer to w at t would break a promise (NULL if it would not). */
+static const char *quiet_breach(const sim_worker *w, int64_t t)
 {
-    int m = local_minute(now);
-    if (!in_window(cfg.push_from_minute, cfg.push_to_minute, m))
+    int m = local_minute(t);
+    if (!in_window(cfg->push_from_minute, cfg->push_to_minute, m))
         return "outside the push window";
     if (w->hours_from >= 0 && !in_window(w->hours_from, w->hours_to, m))
         return "outside the worker's hours";
-    if (w->paused_until > now)
+    if (w->paused_until > t)
         return "while paused";
-    if (w->stopped)
+    if (w->stopped_at && t >= w->stopped_at)
         return "after STOP";
     return NULL;
+}
+
+/* Does text contain one of the (English, Swahili) phrases? */
+static bool says(const char *text, const char *en, const char *sw)
+{
+    return strstr(text, en) || (sw && strstr(text, sw));
+}
+
+/* The task a prompt names ("photo 17", "stall 17", "sign 17" -> index 16), -1 if none. */
+static int task_of(const char *text)
+{
+    static const char *const marks[] = {"photo ", "stall ", "sign "};
+    for (int i = 0; i < 3; i++) {
+        const char *p = strstr(text, marks[i]);
+        if (p)
+            return atoi(p + strlen(marks[i])) - 1;
+    }
+    return -1;
 }
 
 /* What the worker will do with a new offer, and when. */
@@ -236,9 +232,9 @@ static void plan(sim_worker *w, sim_offer *o, int64_t now)
     if (chance(w->skip_pm)) {
         o->action = 1;
         o->act_at = now + 30 + rnd(20 * 60);
-    } else if (d > cfg.offer_seconds - 600 && chance(w->more_pm)) {
+    } else if (d > cfg->offer_seconds - 600 && chance(w->more_pm)) {
         o->action = 2;
-        o->act_at = now + cfg.offer_seconds - 600 - rnd(600);
+        o->act_at = now + cfg->offer_seconds - 600 - rnd(600);
         o->answer_at = now + d;
     } else {
         o->action = 0;
@@ -246,71 +242,71 @@ static void plan(sim_worker *w, sim_offer *o, int64_t now)
     }
 }
 
-/* Word offer o for the worker with an acknowledgement riding in front if it fits; send. */
-static void send_offer(const engine_offer *o, const char *ack)
+/* An offer in text ("... #42 Duka Survey: ... photo 17 ..."), as a phone shows it: remember it. */
+static void read_offer(sim_worker *w, const char *text, int64_t now)
 {
-    task_msg m = {.ref = (unsigned)o->ref, .requester = o->requester, .prompt = o->prompt,
-                  .prompt_len = strlen(o->prompt), .options = o->options,
-                  .options_len = strlen(o->options), .est_seconds = o->est_seconds,
-                  .reward_minor = o->reward_minor, .currency = o->currency};
-    m.type = (task_type)task_type_parse(o->type, strlen(o->type));
-    char text[TASK_MSG_CAP], both[TASK_MSG_CAP + 200];
-    kz_err err;
-    KT_CHECK(task_msg_format(&m, text, sizeof text, NULL, &err) == KZ_OK, "format: %s", err.msg);
-    if (ack && *ack) {
-        snprintf(both, sizeof both, "%s %s", ack, text);
-        if (sms_count_segments(both, strlen(both)) == sms_count_segments(text, strlen(text))) {
-            S.acks_rode++;
-            outbound(both);
-            return;
-        }
-        S.acks_alone++;
-        outbound(ack);
+    const char *h = strstr(text, " Duka Survey: ");
+    const char *p = h;
+    while (p && p > text && p[-1] >= '0' && p[-1] <= '9')
+        p--;
+    if (!h || p == text || p[-1] != '#')
+        return;
+    int ref = atoi(p), task = task_of(h);
+    KT_CHECK(ref > 0 && task >= 0 && task < n_sim_tasks, "offer not understood: %s", text);
+    if (ref <= 0 || task < 0 || task >= n_sim_tasks)
+        return;
+    if (w->n_open == SIM_OPEN) { /* forget the oldest: it expired long ago */
+        int old = 0;
+        for (int i = 1; i < w->n_open; i++)
+            if (w->open[i].due_at < w->open[old].due_at)
+                old = i;
+        w->open[old] = w->open[--w->n_open];
     }
-    outbound(text);
+    sim_offer *o = &w->open[w->n_open++];
+    memset(o, 0, sizeof *o);
+    o->ref = ref;
+    o->task = task;
+    o->offered_at = now;
+    o->due_at = now + cfg->offer_seconds;
+    plan(w, o, now);
 }
 
-/* Try to give w a task now; ack (may be NULL) rides on it or goes alone. */
-static bool give(sim_worker *w, int64_t now, bool solicited, const char *ack)
+/* Send one SMS from w through the conversation; its replies land in *r. */
+static void sms(sim_worker *w, const char *text, int64_t now, conv_result *r)
 {
-    if (w->n_open >= MAX_OPEN) {
-        if (ack)
-            outbound(ack), S.acks_alone++;
-        return false;
-    }
-    engine_offer o;
-    bool found = false;
+    char key[48];
+    snprintf(key, sizeof key, "sim:%s:%ld", w->phone, w->seq++);
     kz_err err;
-    kz_status rc = engine_offer_next(st, &cfg, w->id, now, solicited, &o, &found, &err);
-    KT_CHECK(rc == KZ_OK, "offer_next: %s", err.msg);
-    if (!found) {
-        if (ack)
-            outbound(ack), S.acks_alone++;
-        return false;
-    }
-    if (!solicited) {
-        const char *why = quiet_breach(w, now);
-        if (why) {
-            S.quiet_violations++;
-            KT_CHECK(0, "unsolicited offer to worker %lld %s", (long long)w->id, why);
+    kz_status rc = conv_handle_sms(st, &ccfg, w->phone, text, strlen(text), now, key, r, &err);
+    KT_CHECK(rc == KZ_OK && !r->duplicate && !r->limited && r->sender == PHONE_PERSON,
+             "'%s' from %s: %s (limited %d)", text, w->phone, err.msg, r->limited);
+    if (rc != KZ_OK)
+        r->nreplies = 0;
+    if (r->worker_id && !w->id)
+        w->id = r->worker_id;
+}
+
+/* Replies that mean the worker or Kazi got something wrong. */
+static bool unexpected(const char *t)
+{
+    return says(t, "did not understand", "hatukuelewa") ||
+           says(t, "You have no open task", "Huna kazi wazi") ||
+           says(t, "and a number from", "na namba kati") ||
+           says(t, "several open tasks", "Una kazi kadhaa") || says(t, "Which task?", "Kazi ipi?");
+}
+
+/* Read every reply: offers are remembered; surprises counted. */
+static void read_replies(sim_worker *w, const conv_result *r, int64_t now)
+{
+    for (size_t i = 0; i < r->nreplies; i++) {
+        const char *t = r->replies[i].text;
+        if (unexpected(t)) {
+            S.unexpected++;
+            KT_CHECK(0, "worker %s got: %s", w->phone, t);
         }
+        S.late_replies += says(t, "had timed out", "Muda wa kazi");
+        read_offer(w, t, now);
     }
-    S.offers++;
-    S.offers_solicited += solicited;
-    sim_offer *so = &w->open[w->n_open++];
-    memset(so, 0, sizeof *so);
-    so->assignment_id = o.assignment_id;
-    so->ref = o.ref;
-    so->solicited = solicited;
-    so->due_at = o.due_at;
-    so->task = -1;
-    for (int i = 0; i < n_sim_tasks; i++)
-        if (tasks[i].id == o.task_id)
-            so->task = i;
-    KT_CHECK(so->task >= 0, "offered an unknown task %lld", (long long)o.task_id);
-    plan(w, so, now);
-    send_offer(&o, ack);
-    return true;
 }
 
 static void drop_open(sim_worker *w, int i)
@@ -318,7 +314,7 @@ static void drop_open(sim_worker *w, int i)
     w->open[i] = w->open[--w->n_open];
 }
 
-/* The text a worker types to answer offer o. */
+/* The answer a worker types for offer o (bare: without the task number). */
 static void answer_text(const sim_worker *w, const sim_offer *o, char *out, size_t cap,
                         bool bare)
 {
@@ -336,7 +332,7 @@ static void answer_text(const sim_worker *w, const sim_offer *o, char *out, size
     } else {
         int n = t->kind == 0 ? 2 : 3;
         int v = right ? t->truth : 1 + (t->truth + rnd(n - 1)) % n;
-        if (t->kind == 0 && chance(200))
+        if (t->kind == 0 && chance(w->sw ? 500 : 100))
             snprintf(ans, sizeof ans, "%s", v == 1 ? "ndiyo" : "hapana");
         else
             snprintf(ans, sizeof ans, "%d", v);
@@ -354,75 +350,48 @@ static void do_answer(sim_worker *w, int i, int64_t now)
 {
     sim_offer o = w->open[i];
     drop_open(w, i);
-    bool bare = w->n_open == 0 && now < o.due_at && chance(100);
+    bool alone = true;
+    for (int k = 0; k < w->n_open; k++)
+        alone = alone && w->open[k].due_at <= now - 120; /* others long expired */
+    bool bare = alone && now < o.due_at - 120 && chance(100);
     char text[96];
     answer_text(w, &o, text, sizeof text, bare);
-    conv_cmd c;
-    conv_parse(text, strlen(text), &c);
-    int ref = c.kind == CONV_ANSWER ? c.ref : (bare && c.kind == CONV_UNKNOWN) ? 0 : -1;
-    if (ref != (bare ? 0 : o.ref)) {
-        S.parse_mismatch++;
-        KT_CHECK(0, "'%s' parsed as kind %d ref %d", text, c.kind, c.ref);
-        return;
-    }
     S.bare += bare;
-    int64_t msg = inbound(w, text, now);
-    engine_answer_result r;
-    kz_err err;
-    kz_status rc = engine_answer(st, &cfg, w->id, ref, c.text + c.arg_off, msg,
-                                 (int)sms_count_segments(text, strlen(text)), now, &r, &err);
-    KT_CHECK(rc == KZ_OK, "answer: %s", err.msg);
-    if (r.status == ENGINE_ANSWER_OK)
-        S.answers_ok++;
-    else if (r.status == ENGINE_ANSWER_LATE)
-        S.answers_late++;
-    else {
-        S.bad++;
-        KT_CHECK(0, "answer '%s' got status %d", text, r.status);
-        int64_t credited;
-        engine_sms_refund(st, &cfg, w->id, msg, 1, now, &credited, &err);
+    conv_result r;
+    sms(w, text, now, &r);
+    if (r.nreplies && says(r.replies[0].text, "You already answered", "Ulishajibu")) {
+        /* "1 2" again soon after "1 2" to the task before: taken for a resend */
+        S.repeats++;
+        o.act_at = now + REPEAT_WAIT;
+        o.action = 0;
+        w->open[w->n_open++] = o;
+        r.nreplies = 0;
     }
-    give(w, now, false, r.status == ENGINE_ANSWER_OK ? "Thanks! KSh3 earned." : "Too late, thanks.");
+    read_replies(w, &r, now);
 }
 
 static void do_skip(sim_worker *w, int i, int64_t now)
 {
     char text[32];
-    snprintf(text, sizeof text, "SKIP %d", w->open[i].ref);
-    conv_cmd c;
-    conv_parse(text, strlen(text), &c);
-    KT_CHECK(c.kind == CONV_SKIP && c.ref == w->open[i].ref, "'%s' parsed", text);
-    int64_t msg = inbound(w, text, now);
-    bool found = false;
-    kz_err err;
-    KT_CHECK(engine_skip(st, w->id, c.ref, now, &found, &err) == KZ_OK, "skip: %s", err.msg);
-    int64_t credited;
-    KT_CHECK(engine_sms_refund(st, &cfg, w->id, msg, 1, now, &credited, &err) == KZ_OK, "refund");
-    S.skips += found;
+    snprintf(text, sizeof text, "%s %d", w->sw ? "RUKA" : "SKIP", w->open[i].ref);
     drop_open(w, i);
-    give(w, now, false, "Skipped, no problem.");
+    conv_result r;
+    sms(w, text, now, &r);
+    read_replies(w, &r, now);
 }
 
 static void do_more(sim_worker *w, int i, int64_t now)
 {
     sim_offer *o = &w->open[i];
     char text[32];
-    snprintf(text, sizeof text, "MORE %d", o->ref);
-    conv_cmd c;
-    conv_parse(text, strlen(text), &c);
-    KT_CHECK(c.kind == CONV_MORE && c.ref == o->ref, "'%s' parsed", text);
-    int64_t msg = inbound(w, text, now);
-    int64_t due = 0, credited;
-    bool found = false, allowed = false;
-    kz_err err;
-    KT_CHECK(engine_more(st, &cfg, w->id, c.ref, now, &due, &found, &allowed, &err) == KZ_OK,
-             "more: %s", err.msg);
-    KT_CHECK(engine_sms_refund(st, &cfg, w->id, msg, 1, now, &credited, &err) == KZ_OK, "refund");
-    S.mores += allowed;
-    if (allowed)
-        o->due_at = due;
-    S.mores_refused += found && !allowed;
-    outbound("OK, 60 more minutes for this task.");
+    snprintf(text, sizeof text, "%s %d", w->sw ? "ZAIDI" : "MORE", o->ref);
+    conv_result r;
+    sms(w, text, now, &r);
+    if (r.nreplies && says(r.replies[0].text, "more time, now due", "muda umeongezwa"))
+        o->due_at = (o->due_at > now ? o->due_at : now) + cfg->more_seconds;
+    else
+        S.mores_refused++;
+    read_replies(w, &r, now);
     o->action = 0;
     o->act_at = o->answer_at;
 }
@@ -430,29 +399,41 @@ static void do_more(sim_worker *w, int i, int64_t now)
 /* A night owl asks for work at the start of their own evening hours. */
 static void maybe_next(sim_worker *w, int64_t now)
 {
-    int64_t day = (now + cfg.tz_offset_minutes * 60) / 86400;
+    int64_t day = (now + cfg->tz_offset_minutes * 60) / 86400;
     int m = local_minute(now);
     if (!w->night_owl || w->n_open > 0 || w->next_asked_day == day || m < w->hours_from ||
         m >= w->hours_to)
         return;
     w->next_asked_day = day;
-    conv_cmd c;
-    conv_parse("next", 4, &c);
-    KT_CHECK(c.kind == CONV_NEXT, "NEXT parsed");
-    int64_t msg = inbound(w, "next", now);
-    int64_t credited;
-    kz_err err;
-    KT_CHECK(engine_sms_refund(st, &cfg, w->id, msg, 1, now, &credited, &err) == KZ_OK, "refund");
+    conv_result r;
+    sms(w, w->sw ? "ijayo" : "next", now, &r);
     S.nexts++;
-    if (!give(w, now, true, NULL)) {
-        S.next_empty++;
-        outbound("No task right now. We will text you.");
-    }
+    int before = w->n_open;
+    read_replies(w, &r, now);
+    S.next_empty += w->n_open == before;
+}
+
+/* The one worker who leaves while holding offers. */
+static void maybe_stop(sim_worker *w, int64_t now)
+{
+    if (!w->stopper || w->stopped_at || now < T_STOP || w->n_open == 0)
+        return;
+    conv_result r;
+    sms(w, w->sw ? "ACHA" : "STOP", now, &r);
+    KT_CHECK(r.nreplies == 1 && says(r.replies[0].text, "You have left Kazi", "Umeondoka Kazi"),
+             "STOP confirmed");
+    w->stopped_at = now;
+    w->n_open = 0;
 }
 
 /* Act on whatever is due for w at now. */
 static void worker_step(sim_worker *w, int64_t now)
 {
+    if (w->stopped_at)
+        return;
+    maybe_stop(w, now);
+    if (w->stopped_at)
+        return;
     for (int i = 0; i < w->n_open;) {
         sim_offer *o = &w->open[i];
         if (o->act_at > now) {
@@ -469,25 +450,81 @@ static void worker_step(sim_worker *w, int64_t now)
     maybe_next(w, now);
 }
 
-static int push_cb(void *ctx, int64_t worker_id)
+/* The daemon's push: every worker engine_push_each names gets one offer, by conv. */
+typedef struct push_ids {
+    int64_t ids[N_WORKERS];
+    size_t n;
+} push_ids;
+
+static int push_collect(void *ctx, int64_t worker_id)
 {
-    int64_t now = *(const int64_t *)ctx;
-    sim_worker *w = &workers[worker_id - workers[0].id];
-    KT_CHECK(w->id == worker_id, "worker ids are dense");
-    give(w, now, false, NULL);
+    push_ids *p = ctx;
+    if (p->n < N_WORKERS)
+        p->ids[p->n++] = worker_id;
     return 0;
 }
 
-/* ---- setup ---- */
+static sim_worker *worker_by_id(int64_t id)
+{
+    for (int i = 0; i < N_WORKERS; i++)
+        if (workers[i].id == id)
+            return &workers[i];
+    return NULL;
+}
+
+static void push(int64_t now)
+{
+    static push_ids p;
+    p.n = 0;
+    kz_err err;
+    KT_CHECK(engine_push_each(st, cfg, now, push_collect, &p, &err) == KZ_OK, "push: %s",
+             err.msg);
+    for (size_t i = 0; i < p.n; i++) {
+        sim_worker *w = worker_by_id(p.ids[i]);
+        bool offered = false;
+        conv_reply r;
+        KT_CHECK(w && conv_push_offer(st, &ccfg, p.ids[i], now, &offered, &r, &err) == KZ_OK,
+                 "push to %lld: %s", (long long)p.ids[i], err.msg);
+        if (w && offered)
+            read_offer(w, r.text, now);
+    }
+}
+
+/* ---- setup: everyone joins by SMS ---- */
+
+static const char *const names[] = {"Amina", "Baraka", "Wanjiru", "Otieno", "Achieng",
+                                    "Kamau", "Njeri", "Mwangi", "Zawadi", "Juma"};
+
+/* w's JOIN and settings, at t (seconds apart). */
+static void join(sim_worker *w, int i, int64_t t)
+{
+    char text[64];
+    conv_result r;
+    snprintf(text, sizeof text, "%s %s %d", w->sw ? "JIUNGE" : "JOIN", names[i % 10], i);
+    sms(w, text, t, &r);
+    KT_CHECK(w->id > 0 && r.nreplies == 1 && says(r.replies[0].text, "Welcome to Kazi", "Karibu Kazi"),
+             "joined %d", i);
+    if (w->hours_from >= 0) {
+        snprintf(text, sizeof text, "%s %d-%d", w->sw ? "SAA" : "HOURS", w->hours_from / 60,
+                 w->hours_to / 60);
+        sms(w, text, t + 1, &r);
+        KT_CHECK(r.nreplies == 1 && says(r.replies[0].text, "Your hours", "Saa zako"), "%s: %s",
+                 text, r.nreplies ? r.replies[0].text : "");
+    } else if (w->paused_until) {
+        sms(w, w->sw ? "SIMAMISHA 17" : "PAUSE 17", t + 1, &r);
+        w->paused_until = t + 1 + 17 * 3600;
+    } else if (w->stopped_at) {
+        sms(w, w->sw ? "ACHA" : "STOP", t + 1, &r);
+        w->stopped_at = t + 1;
+    }
+}
 
 static void make_workers(void)
 {
     for (int i = 0; i < N_WORKERS; i++) {
         sim_worker *w = &workers[i];
-        char phone[24];
-        snprintf(phone, sizeof phone, "+2547%08d", 10000 + i);
-        kz_err err;
-        KT_CHECK(store_worker_ensure(st, phone, NULL, "en", &w->id, &err) == KZ_OK, "worker");
+        snprintf(w->phone, sizeof w->phone, "+2547%08d", 10000 + i);
+        w->sw = chance(250);
         w->accuracy = 550 + rnd(450);
         w->speed = rnd(3);
         w->skip_pm = rnd(3) == 0 ? 150 : 30;
@@ -495,7 +532,6 @@ static void make_workers(void)
         w->keypad = chance(150);
         w->hours_from = w->hours_to = -1;
         int h = rnd(100);
-        char sql[200] = "";
         if (h < 30) {
             w->hours_from = 360 + 60 * rnd(4);          /* 06:00-09:00 start */
             w->hours_to = w->hours_from + 60 * (6 + rnd(6));
@@ -507,23 +543,18 @@ static void make_workers(void)
             w->hours_from = 20 * 60;
             w->hours_to = 23 * 60;
         } else if (h < 53) {
-            w->paused_until = T_START + 17 * 3600; /* PAUSE until Monday 12:00 */
+            w->paused_until = 1;                        /* PAUSE 17: until Monday noon */
         } else if (h < 55) {
-            w->stopped = true;
+            w->stopped_at = 1;                          /* STOP right after joining */
         }
-        if (w->hours_from >= 0)
-            snprintf(sql, sizeof sql,
-                     "UPDATE workers SET hours_from = %d, hours_to = %d WHERE id = %lld",
-                     w->hours_from, w->hours_to, (long long)w->id);
-        else if (w->paused_until)
-            snprintf(sql, sizeof sql,
-                     "UPDATE workers SET state = 'paused', paused_until = %lld WHERE id = %lld",
-                     (long long)w->paused_until, (long long)w->id);
-        else if (w->stopped)
-            snprintf(sql, sizeof sql, "UPDATE workers SET state = 'stopped' WHERE id = %lld",
-                     (long long)w->id);
-        if (*sql)
-            KT_CHECK(sqlite3_exec(raw, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sql);
+        join(w, i, T_START + 2 * i);
+    }
+    for (int i = 0; i < N_WORKERS; i++) { /* the first ordinary worker will leave */
+        sim_worker *w = &workers[i];
+        if (w->hours_from < 0 && !w->paused_until && !w->stopped_at) {
+            w->stopper = true;
+            break;
+        }
     }
 }
 
@@ -559,15 +590,14 @@ static bool all_done(void)
 
 static int64_t run(void)
 {
-    int64_t now = T_START;
+    int64_t now = T_START + 20 * 60;
     kz_err err;
     for (long tick = 0; now < T_START + MAX_DAYS * 86400; tick++, now += TICK) {
         KT_CHECK(engine_expire(st, now, NULL, &err) == KZ_OK, "expire: %s", err.msg);
         for (int i = 0; i < N_WORKERS; i++)
             worker_step(&workers[i], now);
         if (tick % PUSH_EVERY == 0) {
-            KT_CHECK(engine_push_each(st, &cfg, now, push_cb, &now, &err) == KZ_OK, "push: %s",
-                     err.msg);
+            push(now);
             if (all_done())
                 break;
         }
@@ -575,40 +605,134 @@ static int64_t run(void)
     return now;
 }
 
-/* ---- the checks ---- */
+/* ---- after the run: requesters reject, workers appeal by SMS, humans decide ---- */
 
-/* Requesters review: reject some disagreeing answers; workers appeal; a human decides. */
+/* Reject answer aid with its notice in one transaction; the notice's text into text. */
+static void reject_with_notice(int64_t aid, int64_t now, char *text, size_t cap)
+{
+    kz_err err;
+    conv_reply notice;
+    kz_status rc = store_begin(st, &err);
+    if (rc == KZ_OK)
+        rc = engine_reject(st, aid, "does not match the photo", now, &err);
+    if (rc == KZ_OK)
+        rc = conv_notify_rejection(st, &ccfg, aid, "does not match the photo", now, &notice,
+                                   &err);
+    if (rc == KZ_OK)
+        rc = store_commit(st, &err);
+    else
+        store_rollback(st);
+    KT_CHECK(rc == KZ_OK, "reject %lld: %s", (long long)aid, err.msg);
+    snprintf(text, cap, "%s", rc == KZ_OK && notice.message_id ? notice.text : "");
+}
+
+static void decide_with_notice(int64_t appeal, bool overturn, int64_t now)
+{
+    kz_err err;
+    conv_reply notice;
+    kz_status rc = store_begin(st, &err);
+    if (rc == KZ_OK)
+        rc = engine_appeal_decide(st, appeal, overturn, "coordinator",
+                                  overturn ? "photo was unclear" : "photo is clear", now, &err);
+    if (rc == KZ_OK)
+        rc = conv_notify_appeal_decision(st, &ccfg, appeal, now, &notice, &err);
+    if (rc == KZ_OK)
+        rc = store_commit(st, &err);
+    else
+        store_rollback(st);
+    KT_CHECK(rc == KZ_OK && notice.message_id > 0 &&
+                 says(notice.text, overturn ? "was accepted" : "was not accepted",
+                      overturn ? "imekubaliwa" : "haikukubaliwa"),
+             "decide %lld: %s %s", (long long)appeal, err.msg, notice.text);
+}
+
+/* The worker reads "Reply APPEAL 42" in the notice and appeals by SMS. */
+static bool appeal_by_sms(sim_worker *w, const char *notice, int64_t now)
+{
+    const char *p = strstr(notice, w->sw ? "RUFANI " : "APPEAL ");
+    KT_CHECK(p != NULL, "no APPEAL in the notice: %s", notice);
+    if (!p)
+        return false;
+    char text[64];
+    snprintf(text, sizeof text, "%s %d %s", w->sw ? "RUFANI" : "APPEAL", atoi(p + 7),
+             w->sw ? "niliangalia vizuri" : "I looked carefully");
+    conv_result r;
+    sms(w, text, now, &r);
+    bool ok = r.nreplies == 1 && says(r.replies[0].text, "sent to a person", "imetumwa kwa mtu");
+    KT_CHECK(ok, "appeal '%s': %s", text, r.nreplies ? r.replies[0].text : "no reply");
+    return ok;
+}
+
+static long n_rejected, n_appealed, n_decided;
+
 static void review(int64_t now)
 {
     sqlite3_stmt *s = NULL;
     sqlite3_prepare_v2(raw,
-                       "SELECT a.id, a.worker_id, s.ref FROM answers a JOIN assignments s ON"
-                       " s.id = a.assignment_id WHERE a.agrees = 0 AND a.late = 0"
-                       " ORDER BY a.id LIMIT 40",
+                       "SELECT a.id, a.worker_id FROM answers a WHERE a.agrees = 0 AND"
+                       " a.late = 0 ORDER BY a.id LIMIT 40",
                        -1, &s, NULL);
+    int64_t aids[40], wids[40];
     int n = 0;
-    kz_err err;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        int64_t aid = sqlite3_column_int64(s, 0), wid = sqlite3_column_int64(s, 1);
-        int ref = sqlite3_column_int(s, 2);
-        KT_CHECK(engine_reject(st, aid, "does not match the photo", now, &err) == KZ_OK,
-                 "reject: %s", err.msg);
-        if (n % 2 == 0) {
-            int64_t ap = 0;
-            /* The ref may be in use by a newer rejected answer; appeal by the newest one. */
-            if (engine_appeal_open(st, wid, ref, "I looked carefully", now + 60, &ap, &err) ==
-                    KZ_OK &&
-                n % 4 == 0)
-                KT_CHECK(engine_appeal_decide(st, ap, n % 8 == 0, "coordinator",
-                                              n % 8 == 0 ? "photo was unclear" : "photo is clear",
-                                              now + 120, &err) == KZ_OK,
-                         "decide: %s", err.msg);
-        }
-        n++;
+    while (n < 40 && sqlite3_step(s) == SQLITE_ROW) {
+        aids[n] = sqlite3_column_int64(s, 0);
+        wids[n++] = sqlite3_column_int64(s, 1);
     }
     sqlite3_finalize(s);
     KT_CHECK(n > 0, "some answers to review");
+    for (int i = 0; i < n; i++) {
+        char notice[TMPL_OUT_CAP];
+        reject_with_notice(aids[i], now + i, notice, sizeof notice);
+        n_rejected++;
+        sim_worker *w = worker_by_id(wids[i]);
+        if (i % 2 != 0 || !w || !*notice || !appeal_by_sms(w, notice, now + i + 30))
+            continue;
+        n_appealed++;
+        char sql[120];
+        snprintf(sql, sizeof sql, "SELECT id FROM appeals WHERE answer_id = %lld",
+                 (long long)aids[i]);
+        if (i % 4 == 0) {
+            decide_with_notice(raw_int(sql), i % 8 == 0, now + i + 60);
+            n_decided++;
+        }
+    }
 }
+
+/* A human settles the tasks in review with the right answer; nobody's pay changes. */
+static int collect_review(void *ctx, const engine_review_row *r)
+{
+    int64_t *ids = ctx;
+    if (ids[0] < 10)
+        ids[++ids[0]] = r->task_id;
+    return 0;
+}
+
+static long n_settled;
+
+static void settle(int64_t now)
+{
+    int64_t ids[11] = {0};
+    kz_err err;
+    int64_t before = raw_int("SELECT sum(amount_minor) FROM ledger_entries");
+    KT_CHECK(engine_review_each(st, collect_review, ids, &err) == KZ_OK, "review list");
+    static const char *const choice[] = {"", "Food", "Phones", "Cloth"};
+    for (int64_t i = 1; i <= ids[0]; i++) {
+        int k = 0;
+        while (k < n_sim_tasks && tasks[k].id != ids[i])
+            k++;
+        const sim_task *t = &tasks[k];
+        const char *truth = t->kind == 0   ? (t->truth == 1 ? "Yes" : "No")
+                            : t->kind == 1 ? choice[t->truth]
+                                           : places[t->truth];
+        KT_CHECK(engine_review_settle(st, ids[i], truth, "reviewer", now, NULL, &err) == KZ_OK,
+                 "settle %lld: %s", (long long)ids[i], err.msg);
+        n_settled++;
+    }
+    KT_CHECK(raw_int("SELECT sum(amount_minor) FROM ledger_entries") == before,
+             "settling changed nobody's pay");
+}
+
+/* ---- the checks ---- */
 
 static void check_ledger(int64_t now)
 {
@@ -623,7 +747,10 @@ static void check_ledger(int64_t now)
     KT_CHECK(raw_int("SELECT count(*) FROM messages m WHERE m.direction = 'in' AND (SELECT"
                      " count(*) FROM ledger_entries l WHERE l.message_id = m.id AND l.kind ="
                      " 'sms_refund' AND l.amount_minor = 120 * m.segments) <> 1") == 0,
-             "every inbound message refunded once");
+             "every inbound message refunded once (%lld not)",
+             (long long)raw_int("SELECT count(*) FROM messages m WHERE m.direction = 'in' AND"
+                                " NOT EXISTS (SELECT 1 FROM ledger_entries l WHERE"
+                                " l.message_id = m.id AND l.kind = 'sms_refund')"));
     /* Balance = sum of entries, per worker; held = open holds. */
     int64_t total_held = 0;
     for (int i = 0; i < N_WORKERS; i++) {
@@ -651,6 +778,97 @@ static void check_ledger(int64_t now)
              (long long)want_held);
 }
 
+typedef struct out_figures {
+    long pushes, offers_on_reply, offers_on_next, acks_rode, notices, replies_checked;
+} out_figures;
+
+static out_figures O;
+
+/* Is inbound message in_id from worker_id at time t, and a NEXT? (-1: not such a message) */
+static int inbound_next(int64_t in_id, int64_t worker_id, int64_t t)
+{
+    static sqlite3_stmt *s;
+    if (!s)
+        sqlite3_prepare_v2(raw,
+                           "SELECT body FROM messages WHERE id = ?1 AND direction = 'in' AND"
+                           " worker_id = ?2 AND created_at = ?3",
+                           -1, &s, NULL);
+    if (!s) {
+        int rc = -1;
+        return rc;
+    }
+    sqlite3_bind_int64(s, 1, in_id);
+    sqlite3_bind_int64(s, 2, worker_id);
+    sqlite3_bind_int64(s, 3, t);
+    int rc = -1;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const char *b = (const char *)sqlite3_column_text(s, 0);
+        conv_cmd c;
+        conv_parse(b, strlen(b), &c);
+        rc = c.kind == CONV_NEXT;
+    }
+    sqlite3_reset(s);
+    if (in_id < 0) { /* the last call: release the statement */
+        sqlite3_finalize(s);
+        s = NULL;
+    }
+    return rc;
+}
+
+/* One outbound row: who may get it, when (worker promise 3). */
+static void check_out_row(sqlite3_stmt *s)
+{
+    int64_t wid = sqlite3_column_int64(s, 0), at = sqlite3_column_int64(s, 1);
+    const char *kind = (const char *)sqlite3_column_text(s, 2);
+    const char *key = (const char *)sqlite3_column_text(s, 3);
+    bool offer = sqlite3_column_int(s, 4) != 0;
+    const char *body = (const char *)sqlite3_column_text(s, 5);
+    const sim_worker *w = worker_by_id(wid);
+    KT_CHECK(w != NULL, "outbound row for worker %lld", (long long)wid);
+    if (!w)
+        return;
+    const char *why = NULL;
+    if (strcmp(kind, "unsolicited") == 0) {
+        O.pushes += offer;
+        O.notices += !offer;
+        why = offer ? quiet_breach(w, at) : NULL; /* notices: the outbox keeps the window */
+    } else {
+        long long in_id = 0;
+        KT_CHECK(key && sscanf(key, "re:%lld:", &in_id) == 1, "reply without its SMS: %s", key);
+        int next = inbound_next((int64_t)in_id, wid, at);
+        KT_CHECK(next >= 0, "reply %s is not to the worker's own SMS at that time", key);
+        O.replies_checked++;
+        O.offers_on_next += offer && next == 1;
+        O.offers_on_reply += offer && next == 0;
+        O.acks_rode += offer && body[0] != '#';
+        if (offer && next == 0)
+            why = quiet_breach(w, at); /* an offer riding on an ack is still unsolicited */
+    }
+    if (why)
+        KT_CHECK(0, "%s message to worker %lld at %lld %s: %s", kind, (long long)wid,
+                 (long long)at, why, body);
+}
+
+static void check_quiet_hours(void)
+{
+    sqlite3_stmt *s = NULL;
+    sqlite3_prepare_v2(raw,
+                       "SELECT m.worker_id, m.created_at, m.kind, m.dedupe_key,"
+                       " EXISTS (SELECT 1 FROM assignments a WHERE a.message_id = m.id), m.body"
+                       " FROM messages m WHERE m.direction = 'out' ORDER BY m.id",
+                       -1, &s, NULL);
+    while (sqlite3_step(s) == SQLITE_ROW)
+        check_out_row(s);
+    sqlite3_finalize(s);
+    inbound_next(-1, 0, 0);
+    KT_CHECK(raw_int("SELECT count(*) FROM assignments WHERE message_id IS NULL") == 0,
+             "every offer went out in an SMS");
+    KT_CHECK(raw_int("SELECT count(*) FROM messages m JOIN workers w ON w.id = m.worker_id"
+                     " WHERE m.direction = 'out' AND w.stopped_at IS NOT NULL AND"
+                     " m.created_at > w.stopped_at") == 0,
+             "nothing sent after STOP");
+}
+
 static void check_promises(void)
 {
     KT_CHECK(all_done(), "every task resolved or flagged for review");
@@ -660,32 +878,27 @@ static void check_promises(void)
     KT_CHECK(raw_int("SELECT count(*) FROM (SELECT task_id, worker_id FROM answers GROUP BY"
                      " 1, 2 HAVING count(*) > 1)") == 0,
              "no worker answered a task twice");
-    KT_CHECK(S.quiet_violations == 0, "quiet hours broken %ld times", S.quiet_violations);
-    /* Offers outside the push window in the database were all replies to NEXT. */
-    char sql[300];
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM assignments WHERE ((offered_at + %d) %% 86400) / 60 NOT"
-             " BETWEEN %d AND %d",
-             cfg.tz_offset_minutes * 60, cfg.push_from_minute, cfg.push_to_minute - 1);
-    int64_t outside = raw_int(sql);
-    KT_CHECK(outside <= S.offers_solicited, "%lld offers outside the window, %ld solicited",
-             (long long)outside, S.offers_solicited);
     KT_CHECK(raw_int("SELECT count(*) FROM assignments a JOIN workers w ON w.id = a.worker_id"
-                     " WHERE w.state = 'stopped'") == 0,
-             "nothing for stopped workers");
+                     " WHERE w.stopped_at IS NOT NULL AND a.offered_at >= w.stopped_at") == 0,
+             "nothing offered after STOP");
+    KT_CHECK(raw_int("SELECT count(*) FROM workers WHERE state = 'stopped'") >= 1 &&
+                 raw_int("SELECT count(*) FROM workers WHERE lang = 'sw'") > 50,
+             "some stopped, some Swahili");
     KT_CHECK(raw_int("SELECT count(*) FROM tasks WHERE taken <> (SELECT count(*) FROM"
                      " assignments a WHERE a.task_id = tasks.id AND a.state IN"
                      " ('offered','answered'))") == 0,
              "taken counters exact");
-    KT_CHECK(S.parse_mismatch == 0 && S.bad == 0, "parse mismatches %ld, bad answers %ld",
-             S.parse_mismatch, S.bad);
+    KT_CHECK(S.unexpected == 0, "%ld unexpected replies", S.unexpected);
 }
 
 static void report(int64_t end)
 {
     int64_t resolved = raw_int("SELECT count(*) FROM task_results r JOIN tasks t ON"
-                               " t.id = r.task_id WHERE t.gold IS NULL AND r.state = 'resolved'");
-    int64_t review = raw_int("SELECT count(*) FROM task_results WHERE state = 'review'");
+                               " t.id = r.task_id WHERE t.gold IS NULL AND r.state = 'resolved'"
+                               " AND r.reviewer IS NULL");
+    int64_t review = raw_int("SELECT count(*) FROM task_results r JOIN tasks t ON"
+                             " t.id = r.task_id WHERE t.gold IS NULL AND (r.state = 'review'"
+                             " OR r.reviewer IS NOT NULL)");
     int64_t correct = 0;
     static const char *const choice[] = {"", "Food", "Phones", "Cloth"};
     for (int i = 0; i < n_sim_tasks; i++) {
@@ -703,29 +916,49 @@ static void report(int64_t end)
         correct += strcmp(a, b) == 0;
     }
     int64_t escalated = raw_int("SELECT count(*) FROM tasks WHERE wanted > 3 AND gold IS NULL");
+    int64_t offers = raw_int("SELECT count(*) FROM assignments");
     int64_t gold_offers = raw_int("SELECT count(*) FROM assignments a JOIN tasks t ON"
                                   " t.id = a.task_id WHERE t.gold IS NOT NULL");
-    int64_t expired = raw_int("SELECT count(*) FROM assignments WHERE state = 'expired'");
-    int64_t paid = raw_int("SELECT coalesce(sum(amount_minor), 0) FROM ledger_entries");
+    int64_t out_n = raw_int("SELECT count(*) FROM messages WHERE direction = 'out'");
+    int64_t out_s = raw_int("SELECT sum(segments) FROM messages WHERE direction = 'out'");
+    int64_t in_n = raw_int("SELECT count(*) FROM messages WHERE direction = 'in'");
+    int64_t in_s = raw_int("SELECT sum(segments) FROM messages WHERE direction = 'in'");
+    char q[200];
+    snprintf(q, sizeof q, "SELECT coalesce(sum(segments), 0) FROM messages WHERE created_at <"
+                          " %lld", (long long)(T_START + 20 * 60));
+    int64_t join_s = raw_int(q);
     double done = (double)(resolved + review);
-    printf("simulation: %d workers, %d tasks (+%d gold), redundancy 3, %.1f days simulated\n",
+    printf("simulation (by SMS through conv_handle_sms): %d workers, %d tasks (+%d gold),"
+           " redundancy 3, %.1f days simulated\n",
            N_WORKERS, N_TASKS, N_GOLD, (double)(end - T_START) / 86400.0);
-    printf("  tasks resolved %lld (consensus right %.1f%%), needs review %lld, escalated %lld\n",
-           (long long)resolved, 100.0 * (double)correct / (double)resolved, (long long)review,
-           (long long)escalated);
-    printf("  offers %ld (%ld on NEXT, %lld gold = %.1f%%), expired %lld, answers %ld on time"
-           " + %ld late, skips %ld, MORE %ld (+%ld refused), bare answers %ld\n",
-           S.offers, S.offers_solicited, (long long)gold_offers,
-           100.0 * (double)gold_offers / (double)S.offers, (long long)expired, S.answers_ok,
-           S.answers_late, S.skips, S.mores, S.mores_refused, S.bare);
-    printf("  NEXT %ld (%ld with nothing to give)\n", S.nexts, S.next_empty);
-    printf("  outbound: %ld messages, %ld segments; acks rode on offers %ld, alone %ld\n",
-           S.out_msgs, S.out_segments, S.acks_rode, S.acks_alone);
-    printf("  inbound: %ld messages, %ld segments\n", S.in_msgs, S.in_segments);
-    printf("  SMS segments per completed task: %.2f out, %.2f in, %.2f both\n",
-           (double)S.out_segments / done, (double)S.in_segments / done,
-           (double)(S.out_segments + S.in_segments) / done);
-    printf("  ledger total KSh %.2f\n", (double)paid / 100.0);
+    printf("  tasks resolved %lld (consensus right %.1f%%), needs review %lld (%ld settled by"
+           " a human), escalated %lld\n",
+           (long long)resolved, 100.0 * (double)correct / (double)(resolved + n_settled),
+           (long long)review, n_settled, (long long)escalated);
+    printf("  offers %lld (%ld pushed, %ld riding on replies, %ld on NEXT; %lld gold = %.1f%%),"
+           " expired %lld, skipped %lld\n",
+           (long long)offers, O.pushes, O.offers_on_reply, O.offers_on_next,
+           (long long)gold_offers, 100.0 * (double)gold_offers / (double)offers,
+           (long long)raw_int("SELECT count(*) FROM assignments WHERE state = 'expired'"),
+           (long long)raw_int("SELECT count(*) FROM assignments WHERE state = 'skipped'"));
+    printf("  answers %lld on time + %lld late, bare %ld, MORE %lld (+%ld refused), NEXT %ld"
+           " (%ld with nothing to give), answers taken for a resend %ld\n",
+           (long long)raw_int("SELECT count(*) FROM answers WHERE late = 0"),
+           (long long)raw_int("SELECT count(*) FROM answers WHERE late = 1"), S.bare,
+           (long long)raw_int("SELECT sum(extensions) FROM assignments"), S.mores_refused,
+           S.nexts, S.next_empty, S.repeats);
+    printf("  rejected %ld with a notice, appealed by SMS %ld, decided %ld\n", n_rejected,
+           n_appealed, n_decided);
+    printf("  outbound: %lld messages, %lld segments (%ld notices; acks rode on %ld offers)\n",
+           (long long)out_n, (long long)out_s, O.notices, O.acks_rode);
+    printf("  inbound: %lld messages, %lld segments; joining took %lld segments both ways\n",
+           (long long)in_n, (long long)in_s, (long long)join_s);
+    printf("  SMS segments per resolved task: %.2f (%.2f out, %.2f in); per task resolved or"
+           " flagged: %.2f\n",
+           (double)(out_s + in_s) / (double)resolved, (double)out_s / (double)resolved,
+           (double)in_s / (double)resolved, (double)(out_s + in_s) / done);
+    printf("  ledger total KSh %.2f\n",
+           (double)raw_int("SELECT coalesce(sum(amount_minor), 0) FROM ledger_entries") / 100.0);
 }
 
 int main(void)
@@ -741,27 +974,33 @@ int main(void)
     }
     snprintf(path, sizeof path, "%s/kazi.db", dir);
     kz_err err;
-    if (store_open(path, STORE_OPEN_CREATE, &st, &err) != KZ_OK ||
+    tmpl_set *t = NULL;
+    const char *tdir = getenv("KAZI_TEMPLATES");
+    if (tmpl_load_dir(tdir && *tdir ? tdir : KAZI_TEMPLATE_DIR, &t, &err) != KZ_OK ||
+        store_open(path, STORE_OPEN_CREATE, &st, &err) != KZ_OK ||
         sqlite3_open(path, &raw) != SQLITE_OK) {
         fprintf(stderr, "open: %s\n", err.msg);
         return 1;
     }
     sqlite3_busy_timeout(raw, 5000);
-    engine_config_defaults(&cfg);
-    cfg.max_open_per_worker = MAX_OPEN;
-    cfg.gold_per_mille = 30;
+    conv_config_defaults(&ccfg);
+    ccfg.templates = t;
+    ccfg.engine.max_open_per_worker = MAX_OPEN;
+    ccfg.engine.gold_per_mille = 30;
     import_batch();
     make_workers();
     int64_t end = run();
     check_promises();
     review(end + 3600);
-    KT_CHECK(engine_auto_accept(st, &cfg, end + 8 * 86400, NULL, &err) == KZ_OK, "auto-accept");
+    settle(end + 7200);
+    check_quiet_hours();
+    KT_CHECK(engine_auto_accept(st, cfg, end + 8 * 86400, NULL, &err) == KZ_OK, "auto-accept");
     check_ledger(end + 3600);
     check_ledger(end + 40 * 86400);
     report(end);
-    sqlite3_finalize(ins_msg);
     store_close(st);
     sqlite3_close(raw);
+    tmpl_free(t);
     const char *suffix[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
         char p[320];

@@ -28,7 +28,7 @@
 #define T0 1705650000
 #define PIN "5807"
 #define MAX_STEPS 4000000
-#define MAX_FAKE_MS (72LL * 3600 * 1000)
+#define MAX_FAKE_MS (4LL * 3600 * 1000)
 
 enum { K_NORMAL, K_FUNDS, K_LOST, K_DUP, K_STRANGER, K_HANG, K_WRONG_PIN, K_CRASH };
 
@@ -272,6 +272,12 @@ static void step(world *w)
     }
     if (w->m)
         modem_tick(w->m, w->now);
+    if (w->m) { /* the daemon's power-cycle hook for a modem that stopped answering */
+        modem_status ms;
+        modem_get_status(w->m, &ms);
+        if (ms.state == MODEM_DEAD && !w->hang_clear_at)
+            modem_restart(w->m);
+    }
     drive_faults(w);
     if (w->r) {
         kz_err err;
@@ -335,7 +341,17 @@ static void run_settle(world *w, int64_t quiet_ms)
         if (w->now - since >= quiet_ms)
             return;
     }
-    KT_CHECK(0, "the run did not settle by %lld ms", (long long)w->now);
+    payout_runner_status rs = {.phase = "none"};
+    if (w->r)
+        payout_runner_get_status(w->r, &rs);
+    modem_status ms = {.state = MODEM_CLOSED};
+    if (w->m)
+        modem_get_status(w->m, &ms);
+    KT_CHECK(0, "the run did not settle by %lld ms: modem %s, runner %s (%s), %d requested,"
+             " %d sending, %d sent, crashed %d, hang %lld", (long long)w->now,
+             modem_state_name(ms.state), rs.phase, rs.halt_reason,
+             w->st ? count_state(w, "requested") : -1, w->st ? count_state(w, "sending") : -1,
+             w->st ? count_state(w, "sent") : -1, w->crashed, (long long)w->hang_clear_at);
 }
 
 /* ---- setup and checks ---- */
@@ -360,7 +376,10 @@ static int world_open(world *w, int faults, const char *tag)
     memset(w, 0, sizeof *w);
     w->now = 1000;
     w->faults = faults;
-    snprintf(w->db, sizeof w->db, "/tmp/kazi-payout-ussd-%s-%d.db", tag, (int)getpid());
+    /* tmpfs when there is one: synchronous=FULL fsyncs every commit, and a
+     * busy disk would make the test slow without testing anything more. */
+    const char *dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    snprintf(w->db, sizeof w->db, "%s/kazi-payout-ussd-%s-%d.db", dir, tag, (int)getpid());
     unlink(w->db);
     kz_err err;
     kz_err_clear(&err);
@@ -643,6 +662,7 @@ static void test_faults(void)
 
 int main(void)
 {
+    setvbuf(stdout, NULL, _IONBF, 0);
     test_clean();
     test_faults();
     return kt_report();

@@ -217,6 +217,8 @@ static void test_files(void)
                  path);
     }
     closedir(dp);
+    size_t n = config_load("docs/kazi.conf.example", &cfg, &errs);
+    KT_CHECK(n == 0, "docs/kazi.conf.example: %zu errors", n);
     KT_CHECK(files >= 20, "only %d malformed files", files);
 }
 

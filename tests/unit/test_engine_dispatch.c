@@ -220,17 +220,22 @@ static void test_refs(void)
     KT_CHECK(fx_offer(&f, w, FX_T0, NULL) == 3, "third ref 3");
     KT_CHECK(fx_offer(&f, v, FX_T0, NULL) == 1, "refs are per worker");
     KT_CHECK(fx_answer(&f, w, 2, "1", FX_T0 + 10, NULL) == ENGINE_ANSWER_OK, "answer 2");
-    KT_CHECK(fx_offer(&f, w, FX_T0 + 20, NULL) == 2, "answered ref reused");
+    KT_CHECK(fx_offer(&f, w, FX_T0 + 20, NULL) == 4, "answered ref 2 rests");
+    KT_CHECK(fx_answer(&f, w, 2, "1", FX_T0 + 25, NULL) == ENGINE_ANSWER_TWICE,
+             "a resent answer to 2 is 'twice', not an answer to a new task 2");
     bool found;
     kz_err err;
     KT_CHECK(engine_skip(f.st, w, 1, FX_T0 + 30, &found, &err) == KZ_OK && found, "skip 1");
-    KT_CHECK(fx_offer(&f, w, FX_T0 + 40, NULL) == 1, "skipped ref reused");
+    KT_CHECK(fx_offer(&f, w, FX_T0 + 40, NULL) == 5, "skipped ref 1 rests");
+    KT_CHECK(fx_offer(&f, w, FX_T0 + 40 + ENGINE_REF_REST, NULL) == 1,
+             "after the rest ref 1 is free again");
     /* Let everything expire: those refs stay out for ENGINE_LATE_WINDOW. */
     size_t n = 0;
-    KT_CHECK(engine_expire(f.st, FX_T0 + 2 * FX_HOUR, &n, &err) == KZ_OK && n == 4,
+    KT_CHECK(engine_expire(f.st, FX_T0 + 3 * FX_HOUR, &n, &err) == KZ_OK && n == 5,
              "expired %zu", n);
-    KT_CHECK(fx_offer(&f, w, FX_T0 + 2 * FX_HOUR, NULL) == 4, "expired refs 1-3 kept back");
-    KT_CHECK(fx_offer(&f, w, FX_T0 + 2 * FX_HOUR + 5 + FX_DAY, NULL) == 1,
+    KT_CHECK(fx_offer(&f, w, FX_T0 + 3 * FX_HOUR, NULL) == 2,
+             "ref 2 has rested; expired refs are kept back");
+    KT_CHECK(fx_offer(&f, w, FX_T0 + 3 * FX_HOUR + 5 + FX_DAY, NULL) == 1,
              "after a day ref 1 is free again");
     /* Never two open offers with one ref. */
     KT_CHECK(fx_int(&f, "SELECT count(*) FROM (SELECT worker_id, ref FROM assignments WHERE"

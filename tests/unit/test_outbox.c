@@ -5,8 +5,9 @@
  * TP-MR), retries with exponential backoff, permanent failure, the attempt
  * limit, the daily cap per SIM, quiet hours for unsolicited messages, the
  * operator-prefix preference, multipart parts kept on one SIM, a refused send
- * rolled back, and the after-crash rule. Never touches a modem.
+ * rolled back, and the after-crash rule. Reads results back with plain SQL.
  */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,29 +19,52 @@
 #include "store.h"
 
 #define T0 INT64_C(1705647600) /* 2024-01-19 07:00 UTC = 10:00 in Nairobi */
+#define DAY0 "2024-01-19"
 
 typedef struct fake {
-    const char *name;
     bool ready;
     kz_status refuse;      /* returned by send when not KZ_OK */
     int nsent;
     uint64_t ids[64];
-    int64_t sending_seen;  /* parts_sending in the database when send was called */
-    kz_queue *q;
+    int64_t sending_seen;  /* parts 'sending' in the database when send was called */
 } fake;
+
+static kz_queue *q;
+static kz_store *st;
+static sqlite3 *peek; /* a second connection: sees only what was committed */
+static char dbpath[64];
+static outbox_settings set;
 
 static bool fake_ready(void *dev)
 {
     return ((fake *)dev)->ready;
 }
 
+static int64_t sql_int(const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t v = -1;
+    if (sqlite3_prepare_v2(peek, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+static void sql_text(const char *sql, char *out, size_t cap)
+{
+    sqlite3_stmt *s = NULL;
+    out[0] = '\0';
+    if (sqlite3_prepare_v2(peek, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
+        sqlite3_column_text(s, 0))
+        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+}
+
 static kz_status fake_send(void *dev, uint64_t id, const sms_pdu *pdu)
 {
     fake *f = dev;
     (void)pdu;
-    outbox_depth d;
-    qstore_outbox_depth(f->q, "2024-01-19", &d, NULL);
-    f->sending_seen = d.parts_sending;
+    f->sending_seen = sql_int("SELECT count(*) FROM outbox_parts WHERE state = 'sending'");
     if (f->refuse != KZ_OK)
         return f->refuse;
     if (f->nsent < 64)
@@ -49,11 +73,6 @@ static kz_status fake_send(void *dev, uint64_t id, const sms_pdu *pdu)
 }
 
 static const outbox_sender_ops fake_ops = {fake_ready, fake_send};
-
-static char dbpath[64];
-static kz_store *st;
-static kz_queue *q;
-static outbox_settings set;
 
 static void settings_default(void)
 {
@@ -72,18 +91,21 @@ static void open_db(void)
     kz_err_clear(&err);
     KT_CHECK(store_open(dbpath, STORE_OPEN_CREATE, &st, &err) == KZ_OK, "open: %s", err.msg);
     KT_CHECK(qstore_open(st, &q, &err) == KZ_OK, "qstore: %s", err.msg);
+    KT_CHECK(sqlite3_open(dbpath, &peek) == SQLITE_OK, "peek");
+    sqlite3_busy_timeout(peek, 5000);
 }
 
 static void close_db(void)
 {
+    sqlite3_close(peek);
     qstore_close(q);
     store_close(st);
-    char p[80];
-    unlink(dbpath);
-    snprintf(p, sizeof p, "%s-wal", dbpath);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", dbpath);
-    unlink(p);
+    const char *sfx[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char p[80];
+        snprintf(p, sizeof p, "%s%s", dbpath, sfx[i]);
+        unlink(p);
+    }
 }
 
 static int64_t enqueue(const char *to, const char *body, bool unsolicited)
@@ -94,20 +116,306 @@ static int64_t enqueue(const char *to, const char *body, bool unsolicited)
     return id;
 }
 
-/* A message's state (and error) through the depth-free route: a tiny report query. */
-static void msg_state(int64_t id, char *state, size_t cap)
+static void msg_state(int64_t id, char *out, size_t cap)
 {
-    /* The store has no getter for one message; count parts by state instead. */
-    (void)id;
-    snprintf(state, cap, "?");
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT state FROM messages WHERE id = %lld", (long long)id);
+    sql_text(sql, out, cap);
 }
 
-static int pump(int64_t now)
+static int pump(outbox *ob, int64_t now)
 {
     int handed = 0;
     kz_err err;
     kz_err_clear(&err);
-    KT_CHECK(outbox_pump(set.max_attempts ? ob_global : NULL, now, &handed, &err) == KZ_OK,
-             "pump: %s", err.msg);
+    KT_CHECK(outbox_pump(ob, now, &handed, &err) == KZ_OK, "pump: %s", err.msg);
     return handed;
+}
+
+static void sent_ok(outbox *ob, const char *name, uint64_t id, int mr, int64_t now)
+{
+    KT_CHECK(outbox_on_sent(ob, name, id, KZ_OK, mr, -1, false, now, NULL) == KZ_OK, "on_sent");
+}
+
+static void test_helpers(void)
+{
+    char day[11];
+    outbox_local_day(T0, 180, day);
+    KT_STREQ(day, DAY0, "local day");
+    outbox_local_day(T0 + 14 * 3600, 180, day); /* 00:00 local next day */
+    KT_STREQ(day, "2024-01-20", "local day after midnight");
+    KT_CHECK(outbox_in_window(T0, 180, 420, 1140), "10:00 inside 07-19");
+    KT_CHECK(!outbox_in_window(T0 + 10 * 3600, 180, 420, 1140), "20:00 outside");
+    KT_CHECK(!outbox_in_window(T0 + 9 * 3600, 180, 1200, 360), "19:00 outside 20:00-06:00");
+    KT_CHECK(outbox_in_window(T0 + 11 * 3600, 180, 1200, 360), "21:00 inside 20:00-06:00");
+    KT_CHECK(outbox_vp_octet(300) == 0 && outbox_vp_octet(3600) == 11, "vp minutes");
+    KT_CHECK(outbox_vp_octet(86400) == 167, "vp 1 day %d", outbox_vp_octet(86400));
+    KT_CHECK(outbox_vp_octet(2 * 86400) == 168 && outbox_vp_octet(60 * 86400) == 201, "vp days");
+}
+
+/* Encode, commit 'sending' before the send, sent with MR, delivered by report. */
+static void test_send_and_deliver(void)
+{
+    open_db();
+    settings_default();
+    outbox *ob = outbox_new(q, &set);
+    fake f = {.ready = true};
+    KT_CHECK(outbox_attach(ob, "m1", &f, &fake_ops, 0, "") == KZ_OK, "attach");
+    KT_CHECK(outbox_attach(ob, "m1", &f, &fake_ops, 0, "") == KZ_ERR_BUSY, "attach twice");
+    int64_t id = enqueue("+254711000001", "Habari, kazi 42 imefika", false);
+    KT_CHECK(pump(ob, T0) == 1 && f.nsent == 1, "one part handed");
+    KT_CHECK(f.sending_seen == 1, "'sending' was committed before the send");
+    char s[16];
+    msg_state(id, s, sizeof s);
+    KT_STREQ(s, "sending", "message sending");
+    KT_CHECK(pump(ob, T0 + 1) == 0, "nothing more to send");
+    sent_ok(ob, "m1", f.ids[0], 42, T0 + 2);
+    msg_state(id, s, sizeof s);
+    KT_STREQ(s, "sent", "message sent");
+    KT_CHECK(sql_int("SELECT mr FROM messages WHERE id = 1") == 42, "mr kept");
+    KT_CHECK(sql_int("SELECT sent FROM sms_counts WHERE modem = 'm1' AND day = '" DAY0 "'") == 1,
+             "daily count");
+    sms_message rep;
+    memset(&rep, 0, sizeof rep);
+    rep.type = SMS_STATUS_REPORT;
+    rep.status = 0;
+    rep.mr = 42;
+    KT_CHECK(outbox_on_report(ob, "m1", f.ids[0], &rep, T0 + 5, NULL) == KZ_OK, "report");
+    msg_state(id, s, sizeof s);
+    KT_STREQ(s, "delivered", "delivered");
+    KT_CHECK(pump(ob, T0 + 100) == 0 && f.nsent == 1, "a sent part is never sent again");
+    /* A report that only knows the MR (after a restart the driver forgot the send id). */
+    int64_t id2 = enqueue("+254711000001", "Asante", false);
+    pump(ob, T0 + 101);
+    sent_ok(ob, "m1", f.ids[1], 43, T0 + 102);
+    rep.mr = 43;
+    rep.status = 0x41; /* permanent: incompatible destination */
+    snprintf(rep.address.text, sizeof rep.address.text, "+254711000001");
+    KT_CHECK(outbox_on_report(ob, "m1", 0, &rep, T0 + 103, NULL) == KZ_OK, "report by mr");
+    msg_state(id2, s, sizeof s);
+    KT_STREQ(s, "failed", "undeliverable by report");
+    outbox_free(ob);
+    close_db();
+}
+
+/* Retryable errors back off 10, 20 s; the third failure (max_attempts) fails it. */
+static void test_retry_backoff(void)
+{
+    open_db();
+    settings_default();
+    outbox *ob = outbox_new(q, &set);
+    fake f = {.ready = true};
+    outbox_attach(ob, "m1", &f, &fake_ops, 0, "");
+    int64_t id = enqueue("+254711000001", "retry me", false);
+    pump(ob, T0);
+    KT_CHECK(outbox_on_sent(ob, "m1", f.ids[0], KZ_ERR_INVALID, -1, 500, true, T0, NULL) == KZ_OK,
+             "fail 1");
+    KT_CHECK(sql_int("SELECT next_attempt_at FROM outbox_parts") == T0 + 10, "backoff 10 s");
+    KT_CHECK(pump(ob, T0 + 9) == 0, "not before it is due");
+    KT_CHECK(pump(ob, T0 + 10) == 1, "retried when due");
+    outbox_on_sent(ob, "m1", f.ids[1], KZ_ERR_TIMEOUT, -1, -1, true, T0 + 10, NULL);
+    KT_CHECK(sql_int("SELECT next_attempt_at FROM outbox_parts") == T0 + 30, "backoff 20 s");
+    KT_CHECK(pump(ob, T0 + 30) == 1, "third attempt");
+    outbox_on_sent(ob, "m1", f.ids[2], KZ_ERR_INVALID, -1, 500, true, T0 + 30, NULL);
+    char s[16], e[200];
+    msg_state(id, s, sizeof s);
+    KT_STREQ(s, "failed", "failed after max_attempts");
+    sql_text("SELECT error FROM messages", e, sizeof e);
+    KT_CHECK(strstr(e, "+CMS ERROR: 500") && strstr(e, "no attempts left"), "error: %s", e);
+    KT_CHECK(sql_int("SELECT attempts FROM messages") == 3, "attempts 3");
+    KT_CHECK(pump(ob, T0 + 1000) == 0, "a failed message stays failed");
+    /* A permanent error fails at once, and the other parts of the message with it. */
+    char longtext[400];
+    memset(longtext, 'a', sizeof longtext - 1);
+    longtext[sizeof longtext - 1] = '\0';
+    int64_t id2 = enqueue("+254711000001", longtext, false);
+    set.max_in_flight = 1;
+    outbox_configure(ob, &set);
+    KT_CHECK(pump(ob, T0 + 2000) == 1, "one part in flight at most");
+    kz_err e2;
+    kz_err_clear(&e2);
+    KT_CHECK(outbox_on_sent(ob, "m1", f.ids[3], KZ_ERR_INVALID, -1, 38, false, T0 + 2000, &e2) ==
+                 KZ_OK, "permanent: %s (nsent %d, id %llu)", e2.msg, f.nsent,
+             (unsigned long long)f.ids[3]);
+    msg_state(id2, s, sizeof s);
+    KT_STREQ(s, "failed", "permanent error");
+    KT_CHECK(sql_int("SELECT count(*) FROM outbox_parts WHERE message_id = 2 AND state = 'failed'")
+                 == 3, "all three parts failed");
+    outbox_free(ob);
+    close_db();
+}
+
+/* Multipart parts stay on one SIM; a recipient matching a SIM's prefixes goes through it. */
+static void test_spread_and_pinning(void)
+{
+    open_db();
+    settings_default();
+    outbox *ob = outbox_new(q, &set);
+    fake a = {.ready = true}, b = {.ready = true};
+    outbox_attach(ob, "m1", &a, &fake_ops, 0, "");
+    outbox_attach(ob, "m2", &b, &fake_ops, 0, "+25473, +25478");
+    char longtext[400];
+    memset(longtext, 'b', sizeof longtext - 1);
+    longtext[sizeof longtext - 1] = '\0';
+    enqueue("+254711000001", longtext, false);
+    KT_CHECK(pump(ob, T0) == 3, "three parts");
+    KT_CHECK((a.nsent == 3 && b.nsent == 0) || (a.nsent == 0 && b.nsent == 3),
+             "one SIM for all parts: %d/%d", a.nsent, b.nsent);
+    KT_CHECK(sql_int("SELECT count(DISTINCT modem) FROM outbox_parts") == 1, "one modem");
+    int an = a.nsent, bn = b.nsent;
+    enqueue("+254731000001", "Airtel customer", false);
+    pump(ob, T0 + 1);
+    KT_CHECK(b.nsent == bn + 1 && a.nsent == an, "prefix match preferred");
+    /* Spread: with no prefix match, the less loaded sender gets the next one. */
+    for (int i = 0; i < a.nsent; i++)
+        sent_ok(ob, "m1", a.ids[i], i, T0 + 2);
+    for (int i = 0; i < b.nsent; i++)
+        sent_ok(ob, "m2", b.ids[i], i, T0 + 2);
+    enqueue("+254711000002", "one", false);
+    pump(ob, T0 + 3);
+    KT_CHECK(a.nsent + b.nsent == an + bn + 2, "all handed");
+    KT_CHECK(an == 3 ? b.nsent == bn + 2 : a.nsent == an + 1, "the SIM with fewer sent today: %d %d",
+             a.nsent, b.nsent);
+    /* A sender that is not ready gets nothing. */
+    a.ready = false;
+    enqueue("+254711000004", "three", false);
+    int before = a.nsent;
+    pump(ob, T0 + 3);
+    KT_CHECK(a.nsent == before, "not-ready SIM skipped");
+    outbox_free(ob);
+    close_db();
+}
+
+/* The daily cap per SIM (per local day) and its own override. */
+static void test_daily_cap(void)
+{
+    open_db();
+    settings_default();
+    set.daily_sms_cap = 2;
+    outbox *ob = outbox_new(q, &set);
+    fake f = {.ready = true};
+    outbox_attach(ob, "m1", &f, &fake_ops, 0, "");
+    for (int i = 0; i < 3; i++)
+        enqueue("+254711000001", "capped", false);
+    KT_CHECK(pump(ob, T0) == 2, "two under the cap");
+    for (int i = 0; i < f.nsent; i++)
+        sent_ok(ob, "m1", f.ids[i], i, T0);
+    KT_CHECK(pump(ob, T0 + 60) == 0, "cap reached today");
+    KT_CHECK(pump(ob, T0 + 14 * 3600) == 1, "next local day");
+    outbox_update(ob, "m1", 10, "");
+    enqueue("+254711000001", "own cap", false);
+    KT_CHECK(pump(ob, T0 + 14 * 3600 + 1) == 1, "the SIM's own cap");
+    outbox_free(ob);
+    close_db();
+}
+
+/* Unsolicited messages wait for the push window; replies do not. */
+static void test_quiet_hours(void)
+{
+    open_db();
+    settings_default();
+    outbox *ob = outbox_new(q, &set);
+    fake f = {.ready = true};
+    outbox_attach(ob, "m1", &f, &fake_ops, 0, "");
+    int64_t evening = T0 + 10 * 3600; /* 20:00 local */
+    int64_t offer = enqueue("+254711000001", "#7 Acme: open? 1=Yes 2=No", true);
+    int64_t reply = enqueue("+254711000001", "Got it", false);
+    KT_CHECK(pump(ob, evening) == 1, "only the reply at 20:00");
+    char s[16];
+    msg_state(offer, s, sizeof s);
+    KT_STREQ(s, "queued", "offer waits");
+    msg_state(reply, s, sizeof s);
+    KT_STREQ(s, "sending", "reply goes");
+    KT_CHECK(pump(ob, T0 + 22 * 3600) == 1, "offer at 08:00 next day");
+    outbox_free(ob);
+    close_db();
+}
+
+/* A send the sender refuses at once is rolled back; bad numbers fail without a send. */
+static void test_refused_and_unencodable(void)
+{
+    open_db();
+    settings_default();
+    outbox *ob = outbox_new(q, &set);
+    fake f = {.ready = true, .refuse = KZ_ERR_BUSY};
+    outbox_attach(ob, "m1", &f, &fake_ops, 0, "");
+    int64_t id = enqueue("+254711000001", "busy", false);
+    KT_CHECK(pump(ob, T0) == 0, "nothing handed");
+    char s[16];
+    msg_state(id, s, sizeof s);
+    KT_STREQ(s, "queued", "back to queued");
+    KT_CHECK(sql_int("SELECT attempts FROM outbox_parts") == 0, "attempt undone");
+    KT_CHECK(sql_int("SELECT sent FROM sms_counts") == 0, "count undone");
+    int64_t bad = enqueue("not a number!", "x", false);
+    f.refuse = KZ_OK;
+    pump(ob, T0 + 1);
+    msg_state(bad, s, sizeof s);
+    KT_STREQ(s, "failed", "unencodable");
+    outbox_free(ob);
+    close_db();
+}
+
+/* After a crash: 'sending' parts become unknown (default) or queued (resend). */
+static void test_after_crash(void)
+{
+    open_db();
+    settings_default();
+    outbox *ob = outbox_new(q, &set);
+    fake f = {.ready = true};
+    outbox_attach(ob, "m1", &f, &fake_ops, 0, "");
+    int64_t a = enqueue("+254711000001", "in flight at the crash", false);
+    int64_t b = enqueue("+254711000002", "confirmed before the crash", false);
+    pump(ob, T0);
+    sent_ok(ob, "m1", f.ids[1], 9, T0);
+    outbox_free(ob); /* the crash: no outcome for part 1 */
+    ob = outbox_new(q, &set);
+    int64_t n = 0;
+    KT_CHECK(outbox_recover(ob, T0 + 60, &n, NULL) == KZ_OK && n == 1, "one recovered");
+    char s[16];
+    msg_state(a, s, sizeof s);
+    KT_STREQ(s, "unknown", "unknown after the crash");
+    msg_state(b, s, sizeof s);
+    KT_STREQ(s, "sent", "the sent one untouched");
+    fake g = {.ready = true};
+    outbox_attach(ob, "m1", &g, &fake_ops, 0, "");
+    KT_CHECK(pump(ob, T0 + 61) == 0 && g.nsent == 0, "neither is sent again");
+    outbox_free(ob);
+    /* resend: queued again and sent once more; the confirmed one still never. */
+    set.resend_after_crash = true;
+    ob = outbox_new(q, &set);
+    outbox_attach(ob, "m1", &g, &fake_ops, 0, "");
+    int64_t c = enqueue("+254711000003", "resend me", false);
+    pump(ob, T0 + 62);
+    outbox_free(ob);
+    ob = outbox_new(q, &set);
+    outbox_attach(ob, "m1", &g, &fake_ops, 0, "");
+    KT_CHECK(outbox_recover(ob, T0 + 63, &n, NULL) == KZ_OK && n == 1, "recovered");
+    msg_state(c, s, sizeof s);
+    KT_STREQ(s, "queued", "queued again");
+    KT_CHECK(pump(ob, T0 + 64) == 1, "sent again (resend)");
+    /* No outcome for too long: unknown. */
+    KT_CHECK(outbox_housekeeping(ob, T0 + 64 + 601, NULL) == KZ_OK, "housekeeping");
+    msg_state(c, s, sizeof s);
+    KT_STREQ(s, "unknown", "no outcome in sending_timeout");
+    /* Detaching a sender applies the rule to its parts in flight. */
+    int64_t d = enqueue("+254711000004", "detached", false);
+    pump(ob, T0 + 700);
+    KT_CHECK(outbox_detach(ob, "m1", T0 + 701, NULL) == KZ_OK, "detach");
+    msg_state(d, s, sizeof s);
+    KT_STREQ(s, "queued", "detached part queued again (resend)");
+    outbox_free(ob);
+    close_db();
+}
+
+int main(void)
+{
+    test_helpers();
+    test_send_and_deliver();
+    test_retry_backoff();
+    test_spread_and_pinning();
+    test_daily_cap();
+    test_quiet_hours();
+    test_refused_and_unencodable();
+    test_after_crash();
+    return kt_report();
 }
