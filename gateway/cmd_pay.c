@@ -247,6 +247,8 @@ static int pay_sms(kz_store *st, const pay_opts *o)
     return rc;
 }
 
+static void request_due(kz_store *st, const payout_config *cfg);
+
 /* ---- resolve, export, import ---- */
 
 static int pay_resolve(kz_store *st, const pay_opts *o, int argc, char **argv, int first)
@@ -284,6 +286,7 @@ static int pay_export(kz_store *st, const char *path)
     }
     payout_config cfg;
     payout_config_defaults(&cfg);
+    request_due(st, &cfg); /* everyone whose balance reached the threshold */
     size_t n = 0;
     kz_err err;
     kz_err_clear(&err);
@@ -366,6 +369,7 @@ static int conf_key(void *user, const char *section, const char *name, const cha
 
 typedef struct run_ctx {
     payout_runner *r;
+    const money_sms_set *sms;
     concat_store *cs;
     int64_t now;
 } run_ctx;
@@ -390,8 +394,9 @@ static kz_status run_on_sms(void *ctx, modem *m, const sms_message *msg, const u
     run_ctx *c = ctx;
     bool done = false, has_ev = false, consumed = false;
     concat_msg out, ev;
-    if (!msg->address.text[0] || concat_add(c->cs, msg, c->now / 1000, &done, &out, &has_ev,
-                                            &ev, NULL) != KZ_OK)
+    /* A worker's SMS (any part of it) is not ours: leave it on the SIM for `kazi serve`. */
+    if (!money_sms_sender_known(c->sms, msg->address.text) ||
+        concat_add(c->cs, msg, c->now / 1000, &done, &out, &has_ev, &ev, NULL) != KZ_OK)
         return KZ_ERR_STATE;
     if (has_ev)
         concat_msg_free(&ev);
@@ -399,7 +404,6 @@ static kz_status run_on_sms(void *ctx, modem *m, const sms_message *msg, const u
         return KZ_OK;
     kz_status rc = payout_runner_on_sms(c->r, out.sender.text, out.text, c->now, &consumed, NULL);
     concat_msg_free(&out);
-    /* A worker's SMS is not ours: leave it on the SIM for `kazi serve`. */
     return rc == KZ_OK && consumed ? KZ_OK : KZ_ERR_STATE;
 }
 
@@ -409,8 +413,6 @@ static void run_on_event(void *ctx, modem *m, int level, const char *msg)
     if (level <= 1)
         fprintf(stderr, "kazi pay run: modem: %s\n", msg);
 }
-
-static void request_due(kz_store *st, const payout_config *cfg);
 
 static int run_loop(modem *m, run_ctx *c, kz_store *st, int max_seconds)
 {
@@ -469,7 +471,7 @@ static int run_ussd(kz_store *st, pay_conf *pc, const pay_opts *o)
         money_sms_free(sms);
         return CLI_FAIL;
     }
-    run_ctx c = {.cs = concat_new(32, 3600), .now = mono_ms()};
+    run_ctx c = {.cs = concat_new(32, 3600), .sms = sms, .now = mono_ms()};
     modem_config mc = {.name = "pay", .port = pc->port, .baud = pc->baud};
     modem_callbacks cb = {.ctx = &c, .on_sms = run_on_sms, .on_ussd = run_on_ussd,
                           .on_event = run_on_event};

@@ -592,6 +592,8 @@ static void check_whole(parse_ctx *c)
 
 static int holds_pin(const kz_config *cfg)
 {
+    if (cfg->payout_pin[0])
+        return 1;
     for (size_t i = 0; i < cfg->nmodems; i++)
         if (cfg->modems[i].pin[0])
             return 1;

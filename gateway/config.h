@@ -73,6 +73,14 @@ typedef struct kz_config {
     int max_replies_hour, max_replies_day, max_stranger_day, max_total_day;
     int64_t payout_min_minor;
     char provider[16];
+    /* [payout] (read by `kazi pay run` too; docs/payouts.md) */
+    char payout_pin[32];              /* mobile-money PIN: secret, never logged */
+    char payout_script[CFG_PATH_CAP];
+    char payout_airtime_script[CFG_PATH_CAP];
+    char payout_providers[CFG_PATH_CAP];
+    int payout_confirm_timeout_s;
+    int64_t payout_daily_cap_minor;
+    int64_t payout_run_min_minor;
     /* [http] (reserved) */
     char http_listen[64];
     /* [modem NAME] */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define IDLE_MS 25000       /* silent and idle this long: ask NEXT */
+#define IDLE_MS 15000       /* silent and idle this long: ask NEXT */
 #define JOIN_RETRY_MS 30000 /* no welcome this long: JOIN again */
 #define JOIN_SPACING_MS 150 /* between two workers' JOINs */
 #define UNKNOWN_GRACE_MS 30000 /* a task listed as open but never seen: SKIP after this */

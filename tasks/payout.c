@@ -153,6 +153,11 @@ static kz_status request_tx(kz_store *st, void *argp, kz_err *err)
         snprintf(p.key, sizeof p.key, "w%" PRId64 "-e%" PRId64, a->worker_id, last);
     rc = store_pay_by_key(st, p.key, &id, err);
     if (rc != KZ_OK || id) {
+        payout old;
+        if (rc == KZ_OK && store_pay_get(st, id, &old, err) == KZ_OK &&
+            old.worker_id != a->worker_id)
+            return kz_err_set(err, KZ_ERR_INVALID, KZ_NO_OFFSET,
+                              "idempotency key %s belongs to another worker's payout", p.key);
         a->id = id;
         return rc; /* the same request again: the same payout */
     }

@@ -15,8 +15,15 @@
 #include "payout_store.h"
 #include "store_internal.h"
 
-/* Prepare sql; NULL and err (KZ_ERR_DB) on failure. Finalize with sqlite3_finalize. */
+/*
+ * The statement for sql, prepared once per store (sql must be a static string:
+ * its address is the key), reset and unbound; NULL and err (KZ_ERR_DB) on
+ * failure. Release it with pay_done, never sqlite3_finalize (store_close does).
+ */
 sqlite3_stmt *pay_prep(kz_store *st, const char *sql, kz_err *err);
+
+/* Reset and unbind a statement from pay_prep after use (it stays prepared). NULL-safe. */
+void pay_done(sqlite3_stmt *s);
 
 /*
  * Step s to SQLITE_DONE and finalize it. KZ_ERR_BUSY (err prefixed by what)

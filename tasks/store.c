@@ -277,6 +277,8 @@ void store_close(kz_store *st)
         sqlite3_finalize(st->eng[i]);
     for (int i = 0; i < STORE_CONV_STMTS; i++)
         sqlite3_finalize(st->conv[i]);
+    for (int i = 0; i < STORE_PAY_STMTS; i++)
+        sqlite3_finalize(st->pay[i].stmt);
     if (st->db)
         sqlite3_close(st->db);
     free(st);

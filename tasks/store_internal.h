@@ -42,12 +42,20 @@ typedef enum store_stmt_id {
 #define STORE_ENGINE_STMTS 96
 /* Room for the conversation's statement table (tasks/store_conv.c). */
 #define STORE_CONV_STMTS 64
+/* Room for the payouts' statements (tasks/store_payout*.c), keyed by their SQL text. */
+#define STORE_PAY_STMTS 64
+
+typedef struct store_pay_stmt {
+    const char *sql; /* the static SQL text the statement was prepared from */
+    sqlite3_stmt *stmt;
+} store_pay_stmt;
 
 struct kz_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[ST__COUNT]; /* NULL until first use */
     sqlite3_stmt *eng[STORE_ENGINE_STMTS]; /* the engine's, same rules (store_engine_sql.c) */
     sqlite3_stmt *conv[STORE_CONV_STMTS];  /* the conversation's, same rules (store_conv.c) */
+    store_pay_stmt pay[STORE_PAY_STMTS];   /* the payouts', same rules (store_payout.c) */
 };
 
 /*

@@ -1,7 +1,6 @@
 /*
- * store_payout.c - the SQL of payouts: the DDL they need beyond migration 1
- * (applied idempotently until it becomes a numbered migration), payout rows,
- * their events and their ledger entries.
+ * store_payout.c - the SQL of payouts: payout rows, their events and their
+ * ledger entries (the tables are migration 5 in store_schema.c).
  * Owns: that SQL text. Never builds SQL from data (every value is bound),
  * never decides a transition (payout.c does), never updates or deletes a
  * ledger entry or an event (both are append-only).
@@ -11,84 +10,42 @@
 #include <stdio.h>
 #include <string.h>
 
-/*
- * What payouts need beyond migration 1 - proposed as migration 4 (2 and 3
- * belong to other modules). Everything is IF NOT EXISTS so applying it again
- * changes nothing.
- *  - payouts_one_in_flight: at most one payout per worker requested,
- *    approved, sending, sent or unknown.
- *  - ledger_once_per_payout: one debit, one reversal, one fee per payout.
- *  - payout_events: append-only history of each payout (state entered,
- *    method at submit, who decided, why); state 'commit' marks the PIN sent.
- *  - payout_sms: provider SMS seen, once per (provider, transaction id or
- *    text), with what they did (matched, failed, unmatched, conflict, balance).
- *  - payout_float: the gateway's own mobile-money balance as last seen.
- *  - retainer_days: one accrual per retainer and local day.
- */
-static const char pay_schema[] =
-    "CREATE UNIQUE INDEX IF NOT EXISTS payouts_one_in_flight ON payouts(worker_id)"
-    "  WHERE state IN ('requested','approved','sending','sent','unknown');"
-    "CREATE UNIQUE INDEX IF NOT EXISTS ledger_once_per_payout ON ledger_entries(payout_id, kind)"
-    "  WHERE payout_id IS NOT NULL AND kind IN ('payout','payout_fee','payout_reversal');"
-    "CREATE TABLE IF NOT EXISTS payout_events ("
-    "  id        INTEGER PRIMARY KEY,"
-    "  payout_id INTEGER NOT NULL REFERENCES payouts(id),"
-    "  state     TEXT NOT NULL CHECK (state IN ('requested','sending','commit','sent',"
-    "            'confirmed','failed','unknown')),"
-    "  method    TEXT CHECK (method IN ('ussd','file','airtime')),"
-    "  actor     TEXT NOT NULL,"
-    "  note      TEXT,"
-    "  at        INTEGER NOT NULL"
-    ");"
-    "CREATE INDEX IF NOT EXISTS payout_events_payout ON payout_events(payout_id, id);"
-    "CREATE INDEX IF NOT EXISTS payout_events_day ON payout_events(at) WHERE state = 'sending';"
-    "CREATE TRIGGER IF NOT EXISTS payout_events_append_only_u BEFORE UPDATE ON payout_events"
-    "  BEGIN SELECT RAISE(ABORT, 'payout_events are append-only'); END;"
-    "CREATE TRIGGER IF NOT EXISTS payout_events_append_only_d BEFORE DELETE ON payout_events"
-    "  BEGIN SELECT RAISE(ABORT, 'payout_events are append-only'); END;"
-    "CREATE TABLE IF NOT EXISTS payout_sms ("
-    "  id             INTEGER PRIMARY KEY,"
-    "  provider       TEXT NOT NULL,"
-    "  sender         TEXT,"
-    "  dedupe_key     TEXT NOT NULL,"
-    "  type           TEXT NOT NULL,"
-    "  failure        TEXT,"
-    "  transaction_id TEXT,"
-    "  amount_minor   INTEGER,"
-    "  currency       TEXT,"
-    "  phone          TEXT,"
-    "  balance_minor  INTEGER,"
-    "  payout_id      INTEGER REFERENCES payouts(id),"
-    "  outcome        TEXT NOT NULL CHECK (outcome IN"
-    "                 ('matched','failed','unmatched','conflict','balance')),"
-    "  body           TEXT NOT NULL,"
-    "  received_at    INTEGER NOT NULL,"
-    "  UNIQUE (provider, dedupe_key)"
-    ");"
-    "CREATE TABLE IF NOT EXISTS payout_float ("
-    "  id            INTEGER PRIMARY KEY,"
-    "  provider      TEXT NOT NULL,"
-    "  currency      TEXT NOT NULL CHECK (length(currency) = 3),"
-    "  balance_minor INTEGER NOT NULL,"
-    "  source        TEXT NOT NULL,"
-    "  at            INTEGER NOT NULL"
-    ");"
-    "CREATE TABLE IF NOT EXISTS retainer_days ("
-    "  retainer_id INTEGER NOT NULL REFERENCES retainers(id),"
-    "  day         TEXT NOT NULL,"
-    "  ledger_id   INTEGER NOT NULL UNIQUE REFERENCES ledger_entries(id),"
-    "  PRIMARY KEY (retainer_id, day)"
-    ") WITHOUT ROWID;";
+
 
 sqlite3_stmt *pay_prep(kz_store *st, const char *sql, kz_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-        store_db_err(st, err, "preparing a payout statement");
-        sqlite3_finalize(s);
+    int free_slot = -1;
+    for (int i = 0; i < STORE_PAY_STMTS; i++) {
+        if (st->pay[i].sql == sql) {
+            sqlite3_reset(st->pay[i].stmt);
+            sqlite3_clear_bindings(st->pay[i].stmt);
+            return st->pay[i].stmt;
+        }
+        if (!st->pay[i].sql && free_slot < 0)
+            free_slot = i;
+    }
+    if (free_slot < 0) {
+        kz_err_set(err, KZ_ERR_DB, KZ_NO_OFFSET,
+                   "payout statements: more than %d (grow STORE_PAY_STMTS)", STORE_PAY_STMTS);
         return NULL;
     }
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+        store_db_err(st, err, "preparing a payout statement");
+        sqlite3_finalize(s); /* never cached */
+        return NULL;
+    }
+    st->pay[free_slot].sql = sql;
+    st->pay[free_slot].stmt = s;
     return s;
+}
+
+void pay_done(sqlite3_stmt *s)
+{
+    if (!s)
+        return;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
 }
 
 kz_status pay_exec(kz_store *st, sqlite3_stmt *s, const char *what, kz_err *err)
@@ -99,7 +56,7 @@ kz_status pay_exec(kz_store *st, sqlite3_stmt *s, const char *what, kz_err *err)
         out = kz_err_set(err, KZ_ERR_BUSY, KZ_NO_OFFSET, "%s: already exists", what);
     else if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         out = store_db_err(st, err, what);
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }
 
@@ -116,7 +73,7 @@ kz_status pay_int(kz_store *st, sqlite3_stmt *s, int64_t *v, const char *what, k
     int rc = sqlite3_step(s);
     *v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     kz_status out = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? KZ_OK : store_db_err(st, err, what);
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }
 
@@ -141,20 +98,12 @@ void pay_row_fill(sqlite3_stmt *s, payout *p)
 
 kz_status store_pay_schema(kz_store *st, kz_err *err)
 {
-    sqlite3_stmt *s = pay_prep(st, "SELECT 1 FROM sqlite_master WHERE name = 'retainer_days'", err);
-    if (!s)
-        return KZ_ERR_DB;
-    int64_t have = 0;
-    kz_status rc = pay_int(st, s, &have, "reading the schema", err);
-    if (rc != KZ_OK || have)
-        return rc;
-    char *msg = NULL;
-    if (sqlite3_exec(st->db, pay_schema, NULL, NULL, &msg) != SQLITE_OK) {
-        rc = kz_err_set(err, KZ_ERR_DB, KZ_NO_OFFSET, "payout schema: %s",
-                        msg ? msg : sqlite3_errmsg(st->db));
-        sqlite3_free(msg);
-    }
-    return rc;
+    /* migration 5 (tasks/store_schema.c) creates the payout tables */
+    if (store_schema_version(st) >= 5)
+        return KZ_OK;
+    return kz_err_set(err, KZ_ERR_STATE, KZ_NO_OFFSET,
+                      "database schema %d has no payout tables (migration 5)",
+                      store_schema_version(st));
 }
 
 kz_status store_pay_insert(kz_store *st, const payout *p, int64_t now, int64_t *id, kz_err *err)
@@ -191,7 +140,7 @@ kz_status store_pay_get(kz_store *st, int64_t id, payout *out, kz_err *err)
                       ? kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no payout %lld",
                                    (long long)id)
                       : store_db_err(st, err, "reading a payout");
-    sqlite3_finalize(s);
+    pay_done(s);
     return r;
 }
 
@@ -309,7 +258,7 @@ kz_status store_pay_worker_sum(kz_store *st, int64_t worker_id, const char *curr
     if (last_entry)
         *last_entry = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
     kz_status out = rc == SQLITE_ROW ? KZ_OK : store_db_err(st, err, "reading a balance");
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }
 
@@ -328,7 +277,7 @@ kz_status store_pay_worker_phone(kz_store *st, int64_t worker_id, char *phone, s
                         ? kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no worker %lld",
                                      (long long)worker_id)
                         : store_db_err(st, err, "reading a worker");
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }
 
@@ -359,7 +308,7 @@ static kz_status collect_ids(kz_store *st, sqlite3_stmt *s, int64_t *ids, size_t
         (*n)++;
     }
     kz_status out = rc == SQLITE_DONE ? KZ_OK : store_db_err(st, err, "finding payouts");
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }
 
@@ -419,7 +368,7 @@ kz_status store_pay_each(kz_store *st, const char *state1, const char *state2,
     }
     if (out == KZ_OK && rc != SQLITE_DONE)
         out = store_db_err(st, err, "listing payouts");
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }
 

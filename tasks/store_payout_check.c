@@ -112,7 +112,7 @@ static kz_status run_check(kz_store *st, const char *sql,
             cb(ctx, t ? (const char *)t : "(no text)");
     }
     kz_status out = rc == SQLITE_DONE ? KZ_OK : store_db_err(st, err, "checking the ledger");
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }
 
@@ -154,6 +154,6 @@ kz_status store_pay_worker_sums_each(kz_store *st,
     }
     if (out == KZ_OK && rc != SQLITE_DONE)
         out = store_db_err(st, err, "checking balances");
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }

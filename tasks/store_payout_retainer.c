@@ -66,7 +66,7 @@ kz_status store_ret_each_active(kz_store *st, int64_t from, int64_t to,
     }
     if (out == KZ_OK && rc != SQLITE_DONE)
         out = store_db_err(st, err, "reading retainers");
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }
 

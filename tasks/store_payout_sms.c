@@ -94,7 +94,7 @@ kz_status store_pay_sms_each(kz_store *st, int all,
     }
     if (out == KZ_OK && rc != SQLITE_DONE)
         out = store_db_err(st, err, "listing provider SMS");
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }
 
@@ -132,6 +132,6 @@ kz_status store_pay_float_get(kz_store *st, const char *currency, int64_t *balan
         *at = *found ? sqlite3_column_int64(s, 1) : 0;
     kz_status out = rc == SQLITE_ROW || rc == SQLITE_DONE ? KZ_OK
                                                           : store_db_err(st, err, "reading the float");
-    sqlite3_finalize(s);
+    pay_done(s);
     return out;
 }

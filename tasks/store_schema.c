@@ -406,12 +406,80 @@ static const char schema_v4[] =
     "CREATE INDEX messages_peer ON messages(peer, created_at);"
     "CREATE INDEX assignments_message ON assignments(message_id) WHERE message_id IS NOT NULL;";
 
+/*
+ * Step 5: what payouts need beyond migration 1 (tasks/payout*.c, docs/payouts.md).
+ *  - payouts_one_in_flight: at most one payout per worker requested,
+ *    approved, sending, sent or unknown.
+ *  - ledger_once_per_payout: one debit, one reversal, one fee per payout.
+ *  - payout_events: append-only history of each payout (state entered,
+ *    method at submit, who decided, why); state 'commit' marks the PIN sent.
+ *  - payout_sms: provider SMS seen, once per (provider, transaction id or
+ *    text), with what they did (matched, failed, unmatched, conflict, balance).
+ *  - payout_float: the gateway's own mobile-money balance as last seen.
+ *  - retainer_days: one accrual per retainer and local day.
+ */
+static const char schema_v5[] =
+    "CREATE UNIQUE INDEX payouts_one_in_flight ON payouts(worker_id)"
+    "  WHERE state IN ('requested','approved','sending','sent','unknown');"
+    "CREATE UNIQUE INDEX ledger_once_per_payout ON ledger_entries(payout_id, kind)"
+    "  WHERE payout_id IS NOT NULL AND kind IN ('payout','payout_fee','payout_reversal');"
+    "CREATE TABLE payout_events ("
+    "  id        INTEGER PRIMARY KEY,"
+    "  payout_id INTEGER NOT NULL REFERENCES payouts(id),"
+    "  state     TEXT NOT NULL CHECK (state IN ('requested','sending','commit','sent',"
+    "            'confirmed','failed','unknown')),"
+    "  method    TEXT CHECK (method IN ('ussd','file','airtime')),"
+    "  actor     TEXT NOT NULL,"
+    "  note      TEXT,"
+    "  at        INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX payout_events_payout ON payout_events(payout_id, id);"
+    "CREATE INDEX payout_events_day ON payout_events(at) WHERE state = 'sending';"
+    "CREATE TRIGGER payout_events_append_only_u BEFORE UPDATE ON payout_events"
+    "  BEGIN SELECT RAISE(ABORT, 'payout_events are append-only'); END;"
+    "CREATE TRIGGER payout_events_append_only_d BEFORE DELETE ON payout_events"
+    "  BEGIN SELECT RAISE(ABORT, 'payout_events are append-only'); END;"
+    "CREATE TABLE payout_sms ("
+    "  id             INTEGER PRIMARY KEY,"
+    "  provider       TEXT NOT NULL,"
+    "  sender         TEXT,"
+    "  dedupe_key     TEXT NOT NULL,"
+    "  type           TEXT NOT NULL,"
+    "  failure        TEXT,"
+    "  transaction_id TEXT,"
+    "  amount_minor   INTEGER,"
+    "  currency       TEXT,"
+    "  phone          TEXT,"
+    "  balance_minor  INTEGER,"
+    "  payout_id      INTEGER REFERENCES payouts(id),"
+    "  outcome        TEXT NOT NULL CHECK (outcome IN"
+    "                 ('matched','failed','unmatched','conflict','balance')),"
+    "  body           TEXT NOT NULL,"
+    "  received_at    INTEGER NOT NULL,"
+    "  UNIQUE (provider, dedupe_key)"
+    ");"
+    "CREATE TABLE payout_float ("
+    "  id            INTEGER PRIMARY KEY,"
+    "  provider      TEXT NOT NULL,"
+    "  currency      TEXT NOT NULL CHECK (length(currency) = 3),"
+    "  balance_minor INTEGER NOT NULL,"
+    "  source        TEXT NOT NULL,"
+    "  at            INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE retainer_days ("
+    "  retainer_id INTEGER NOT NULL REFERENCES retainers(id),"
+    "  day         TEXT NOT NULL,"
+    "  ledger_id   INTEGER NOT NULL UNIQUE REFERENCES ledger_entries(id),"
+    "  PRIMARY KEY (retainer_id, day)"
+    ") WITHOUT ROWID;";
+
 /* The steps, in order; index i is version i+1. Append only. */
 static const migration migrations[] = {
     {"the product schema", schema_v1},
     {"task engine: pool counters, results, late answers", schema_v2},
     {"daemon queues: inbox and outbox parts, daily SMS counts", schema_v3},
     {"review settlements, messages by peer", schema_v4},
+    {"payouts: one in flight, events, provider SMS, float, retainer days", schema_v5},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

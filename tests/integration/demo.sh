@@ -34,23 +34,30 @@ PYEOF
 # waiting for a reaper do not count.
 group_alive() { ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/' | wc -l; }
 
-# ---- 1. a whole demo ----
-start=$(date +%s)
-$K $DEMO --db "$TMP/a.db" >"$TMP/a.out" 2>"$TMP/a.err"
-rc=$?
-secs=$(($(date +%s) - start))
-echo "first demo: exit $rc in ${secs}s"
-check '[ "$rc" -eq 0 ]' "demo exit status $rc: $(tail -n 5 "$TMP/a.err")"
-last=$(tail -n 1 "$TMP/a.out")
-check 'echo "$last" | grep -q "^results: /"' "last line is not 'results: PATH': $last"
-res=${last#results: }
-check '[ -f "$res" ]' "no results file $res"
-check 'all_complete "$res" 20' "results not all resolved: $(all_complete "$res" 20)"
-check '[ "$secs" -lt 60 ]' "the small demo took ${secs}s (want < 60)"
-check '! [ -e "$TMP/a.db.demo/m1.ctl" ] && ! [ -e "$TMP/a.db.demo/m1.tty" ]' \
-    "simulator socket or link left behind"
-check 'grep -q "often wrong" "$TMP/a.out" && grep -q "sends STOP" "$TMP/a.out"' \
-    "summary does not show the personas"
+# ---- 1. a whole demo (in the background, while 2 runs) ----
+(
+    start=$(date +%s)
+    $K $DEMO --db "$TMP/a.db" >"$TMP/a.out" 2>"$TMP/a.err"
+    echo "$? $(($(date +%s) - start))" >"$TMP/a.rc"
+) &
+whole=$!
+
+# ---- 3. SIGTERM part-way (in the background): children stopped, files removed ----
+(
+    setsid $K $DEMO --db "$TMP/c.db" >"$TMP/c.out" 2>"$TMP/c.err" &
+    pid=$!
+    i=0
+    while [ $i -lt 120 ] && ! grep -q "answers [1-9]" "$TMP/c.out" 2>/dev/null; do
+        sleep 0.5
+        i=$((i + 1))
+    done
+    kill -TERM "$pid"
+    i=0
+    while [ $i -lt 60 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.5; i=$((i + 1)); done
+    wait "$pid"
+    echo "$? $(group_alive "$pid")" >"$TMP/c.rc"
+) &
+term=$!
 
 # ---- 2. killed part-way with SIGKILL to the group, then resumed ----
 setsid $K $DEMO --db "$TMP/b.db" >"$TMP/b1.out" 2>"$TMP/b1.err" &
@@ -77,7 +84,31 @@ check 'all_complete "$res" 20' "resumed results not all resolved: $(all_complete
 joins=$(grep -c "sent JOIN\|sent JIUNGE" "$TMP/b2.out")
 check '[ "$joins" -eq 0 ]' "$joins workers joined again after the restart"
 
-# ---- 3. usage ----
+# ---- 1, checked ----
+wait "$whole"
+read -r rc secs <"$TMP/a.rc"
+echo "whole demo: exit $rc in ${secs}s"
+check '[ "$rc" -eq 0 ]' "demo exit status $rc: $(tail -n 5 "$TMP/a.err")"
+last=$(tail -n 1 "$TMP/a.out")
+check 'echo "$last" | grep -q "^results: /"' "last line is not 'results: PATH': $last"
+res=${last#results: }
+check '[ -f "$res" ]' "no results file $res"
+check 'all_complete "$res" 20' "results not all resolved: $(all_complete "$res" 20)"
+check '[ "$secs" -lt 60 ]' "the small demo took ${secs}s (want < 60)"
+check '! [ -e "$TMP/a.db.demo/m1.ctl" ] && ! [ -e "$TMP/a.db.demo/m1.tty" ]' \
+    "simulator socket or link left behind"
+check 'grep -q "often wrong" "$TMP/a.out" && grep -q "sends STOP" "$TMP/a.out"' \
+    "summary does not show the personas"
+
+# ---- 3, checked ----
+wait "$term"
+read -r rc alive <"$TMP/c.rc"
+check '[ "$rc" -eq 1 ] && grep -q "stopped by SIGTERM" "$TMP/c.err"' "SIGTERM: exit $rc, $(cat "$TMP/c.err")"
+check '[ "$alive" -eq 0 ]' "SIGTERM: $alive processes of the demo still running"
+check '! [ -e "$TMP/c.db.demo/m1.ctl" ] && ! [ -e "$TMP/c.db.demo/m2.tty" ]' \
+    "SIGTERM: simulator socket or link left behind"
+
+# ---- 4. usage ----
 $K demo --workers 0 >/dev/null 2>&1
 check '[ $? -eq 2 ]' "--workers 0 is a usage error"
 

@@ -444,7 +444,7 @@ static void add_workers(world *w)
     for (int i = 0; i < N; i++) {
         w->kind[i] = w->faults ? kind_for(i) : K_NORMAL;
         const char *suffix = w->kind[i] == K_FUNDS ? "99" : w->kind[i] == K_LOST ? "98" : "10";
-        char phone[20];
+        char phone[40];
         snprintf(phone, sizeof phone, "+254711%04d%s", i, suffix);
         store_worker_ensure(w->st, phone, NULL, NULL, &w->wid[i], NULL);
         w->earned[i] = (100 + i) * 100;

@@ -97,6 +97,9 @@ static void test_request(void)
              "same key, same payout");
     KT_CHECK(payout_request(st, &cfg, w, 5000, "k2", T0, &q, NULL) == KZ_ERR_BUSY && q.id == p.id,
              "one payout in flight per worker");
+    int64_t other = worker("+254711000010", 30000);
+    KT_CHECK(payout_request(st, &cfg, other, 20000, "k1", T0, &q, NULL) == KZ_ERR_INVALID,
+             "a key is never another worker's payout");
     KT_CHECK(balance(w) == 30000, "no debit before submit");
     payout_quote qt;
     KT_CHECK(payout_quote_get(st, &cfg, w, 20000, &qt, NULL) == KZ_OK &&
