@@ -83,14 +83,17 @@ check-build:
 	@$(MAKE) --no-print-directory B=build/san EXTRA_CFLAGS="$(SAN) -O1" \
 	    build/san/kazi $(TEST_BIN:$(B)/%=build/san/%) $(REPLAY_BIN:$(B)/%=build/san/%)
 
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+
 test: deps
-	@$(MAKE) --no-print-directory check-build
+	@$(MAKE) --no-print-directory -j$(JOBS) check-build
 	@sh tests/run.sh build/san
 
 fuzz-smoke: check-build
 	@sh tests/fuzz/replay.sh build/san
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@sh tests/demo.sh $(B)
 
 fuzz: deps

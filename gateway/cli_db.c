@@ -1,18 +1,49 @@
 /*
  * cli_db.c - the database subcommands' shared helpers (see cli_db.h).
- * Owns: the default database path and how tables line up. Never touches SQL.
+ * Owns: the default database path (--db, else the configuration's, else
+ * ./kazi.db) and how tables line up. Never touches SQL.
  */
 #include "cli_db.h"
 
+#include <ini.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli.h"
 
+/* inih handler: copy [gateway] database into the buffer passed as user. */
+static int conf_database(void *user, const char *section, const char *name, const char *value)
+{
+    char *out = user;
+    if (strcmp(section, "gateway") == 0 && strcmp(name, "database") == 0)
+        snprintf(out, CFG_DB_PATH_CAP, "%s", value);
+    return 1;
+}
+
+/* [gateway] database from the configuration file, if it exists and names one. */
+static const char *configured_database(void)
+{
+    static char path[CFG_DB_PATH_CAP];
+    const char *conf = getenv("KAZI_CONFIG");
+    if (!conf || !*conf)
+        conf = CLI_CONFIG_DEFAULT;
+    FILE *f = fopen(conf, "r");
+    if (!f)
+        return NULL;
+    path[0] = '\0';
+    ini_parse_file(f, conf_database, path);
+    fclose(f);
+    return path[0] ? path : NULL;
+}
+
 const char *cli_db_path(const char *given)
 {
-    return given && *given ? given : CLI_DB_DEFAULT;
+    if (given && *given)
+        return given;
+    const char *conf = configured_database();
+    return conf ? conf : CLI_DB_DEFAULT;
 }
 
 int cli_db_open(const char *path, int create, kz_store **out)

@@ -15,11 +15,20 @@
 
 /* Default database when neither --db nor configuration names one. */
 #define CLI_DB_DEFAULT "./kazi.db"
+/* The configuration read for [gateway] database when --db is not given
+ * (KAZI_CONFIG in the environment overrides it). */
+#define CLI_CONFIG_DEFAULT "/etc/kazi/kazi.conf"
+#define CFG_DB_PATH_CAP 256
 
 /* The long option every database subcommand accepts (getopt_long value 'D'). */
 #define CLI_DB_OPTION {"db", required_argument, NULL, 'D'}
 
-/* The database path: given (from --db) if not NULL, else CLI_DB_DEFAULT. */
+/*
+ * The database path: given (from --db) if not NULL; else [gateway] database
+ * of the configuration file ($KAZI_CONFIG or CLI_CONFIG_DEFAULT) if it can be
+ * read and names one; else CLI_DB_DEFAULT. The result may point at a static
+ * buffer that the next call overwrites.
+ */
 const char *cli_db_path(const char *given);
 
 /*

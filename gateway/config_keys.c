@@ -111,20 +111,20 @@ const cfg_key cfg_keys[] = {
      "the mobile-money service named to workers"},
 
     /* [payout]: mobile-money payouts (docs/payouts.md); `kazi pay run` reads the same keys */
-    {"payout", "pin", CFG_STRING, G(payout_pin), SZ(payout_pin), 0, 0, NULL, "", true,
+    {"payout", "pin", CFG_STRING, G(payout_pin), SZ(payout_pin), 0, 0, NULL, "", false,
      "mobile-money PIN of the gateway's SIM (secret: the file must then be mode 0600)"},
-    {"payout", "script", CFG_STRING, G(payout_script), SZ(payout_script), 0, 0, NULL, "", true,
+    {"payout", "script", CFG_STRING, G(payout_script), SZ(payout_script), 0, 0, NULL, "", false,
      "provider USSD script for transfers (tasks/providers/*.ussd-script); empty: no ussd payouts"},
     {"payout", "airtime_script", CFG_STRING, G(payout_airtime_script),
-     SZ(payout_airtime_script), 0, 0, NULL, "", true,
+     SZ(payout_airtime_script), 0, 0, NULL, "", false,
      "provider USSD script for airtime transfers, the fallback method"},
     {"payout", "providers", CFG_STRING, G(payout_providers), SZ(payout_providers), 0, 0, NULL,
-     "", true, "directory of provider SMS pattern files (tasks/providers)"},
+     "", false, "directory of provider SMS pattern files (tasks/providers)"},
     {"payout", "confirm_timeout", CFG_DURATION, G(payout_confirm_timeout_s), 0, 60, 7 * DAY,
-     NULL, "10m", true, "wait this long for the provider's confirmation SMS, then 'unknown'"},
+     NULL, "10m", false, "wait this long for the provider's confirmation SMS, then 'unknown'"},
     {"payout", "daily_cap", CFG_MONEY, G(payout_daily_cap_minor), 0, 0, 1000000000000LL, NULL,
-     "0", true, "most paid out per local day (0: no cap)"},
-    {"payout", "min", CFG_MONEY, G(payout_run_min_minor), 0, 0, 100000000, NULL, "0", true,
+     "0", false, "most paid out per local day (0: no cap)"},
+    {"payout", "min", CFG_MONEY, G(payout_run_min_minor), 0, 0, 100000000, NULL, "0", false,
      "smallest payout `kazi pay run` makes (0: [money] payout_min)"},
 
     /* [http] */

@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "log.h"
 #include "serve.h"
+#include "serve_pay.h"
 
 #define STOP_GRACE_MS 5000
 #define MAX_WAIT_MS 1000
@@ -228,6 +229,7 @@ int loop_run(kz_daemon *d)
             continue;
         }
         housekeeping(d, now);
+        serve_pay_tick(d, now);
         push(d, now);
         run_outbox(d, now);
     }

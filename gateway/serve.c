@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "log.h"
 #include "serve.h"
+#include "serve_pay.h"
 
 #define SERVE_DEFAULT_CONFIG "/etc/kazi/kazi.conf"
 
@@ -236,6 +237,7 @@ static int drop_privileges(const char *user, const char *database)
 
 static void close_all(kz_daemon *d, int lockfd)
 {
+    serve_pay_close(d);
     serve_modems_close(d);
     outbox_free(d->ob);
     inbox_free(d->ib);
@@ -281,7 +283,7 @@ int cmd_serve(int argc, char **argv)
     int lockfd = take_lock(d->cfg.database);
     rc = CLI_FAIL;
     if (lockfd >= 0 && loop_signals_init(d) == 0 && serve_conv_setup(d) == 0 && open_store(d) == 0 &&
-        serve_modems_open(d) == 0 && (!o.user || drop_privileges(o.user, d->cfg.database) == 0)) {
+        serve_modems_open(d) == 0 && serve_pay_open(d) == 0 && (!o.user || drop_privileges(o.user, d->cfg.database) == 0)) {
         log_info("kazi serve started: database %s, %zu modem(s), pid %ld", d->cfg.database,
                  d->nmodems, (long)getpid());
         rc = loop_run(d);

@@ -43,6 +43,7 @@ typedef struct kz_daemon {
     int64_t stop_deadline_ms;
     bool inbox_dirty, outbox_dirty;
     int64_t next_housekeeping, next_push, next_inbox, next_pump_ms; /* seconds / ms */
+    struct serve_pay *pay;        /* gateway/serve_pay.c; NULL: no payouts */
 } kz_daemon;
 
 /* Monotonic milliseconds (the modems' clock) and Unix seconds (the store's). */

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "log.h"
 #include "serve.h"
+#include "serve_pay.h"
 #include "store_conv.h"
 
 #define PUSH_BATCH 64
@@ -66,6 +67,9 @@ kz_status serve_deliver(void *ctx, const inbox_msg *m, int64_t *message_id, kz_e
     if (rc != KZ_OK)
         return rc;
     *message_id = res.message_id;
+    bool provider = false; /* a provider's SMS (conv recorded and ignored it): reconcile */
+    if (!res.duplicate && (rc = serve_pay_on_sms(d, m->sender, m->text, &provider, err)) != KZ_OK)
+        return rc;
     if (res.duplicate && qstore_message_by_key(d->q, m->dedupe_key, message_id, err) != KZ_OK)
         return KZ_ERR_DB;
     log_info("inbox: message %lld (%s, %d segment%s%s): %zu repl%s queued%s",

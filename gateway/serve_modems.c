@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "serve.h"
+#include "serve_pay.h"
 
 static kz_status on_sms(void *ctx, modem *m, const sms_message *msg, const uint8_t *pdu,
                         size_t pdu_len)
@@ -67,10 +68,10 @@ static void on_sent(void *ctx, modem *m, uint64_t send_id, kz_status st, int mr,
 static void on_ussd(void *ctx, modem *m, uint64_t session_id, kz_status st,
                     const cusd_reply *reply)
 {
-    (void)ctx;
-    (void)reply;
+    serve_modem *sm = ctx;
     log_debug("modem %s: USSD session %llu: %s", modem_name(m), (unsigned long long)session_id,
               kz_strerror(st));
+    serve_pay_on_ussd(sm->d, m, session_id, st, reply);
 }
 
 static void on_state(void *ctx, modem *m, modem_state state, const char *reason)
@@ -164,6 +165,7 @@ void serve_modem_close(kz_daemon *d, size_t i)
     kz_err_clear(&err);
     if (outbox_detach(d->ob, sm->cfg.name, serve_now(), &err) != KZ_OK && err.msg[0])
         log_error("modem %s: %s", sm->cfg.name, err.msg);
+    serve_pay_modem_closing(d, sm->m);
     modem_free(sm->m);
     log_info("modem %s: closed", sm->cfg.name);
     free(sm);

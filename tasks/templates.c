@@ -100,6 +100,9 @@ static const tmpl_key keys[] = {
     {"appeal_won", "ref org amount"},
     {"appeal_won_unpaid", "ref org"},
     {"appeal_lost", "ref org reason"},
+    /* payouts the daemon made (gateway/serve_pay.c) */
+    {"paid", "amount provider code"},
+    {"pay_failed", "amount provider"},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])

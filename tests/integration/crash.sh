@@ -76,6 +76,7 @@ after_crash = unknown
 [engine]
 offer_time = 60s
 gold_per_mille = 0
+max_open_per_worker = 2
 [conv]
 max_replies_hour = 1000
 max_replies_day = 10000

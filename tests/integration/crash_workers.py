@@ -17,7 +17,8 @@ Prints "PASS: ..." / "FAIL: ..." / "INFO: ..." lines (crash.sh counts them).
 
 Owns: worker behaviour and the audit rules. Never writes to the database
 (read-only connections), never talks to anything but the simulators' Unix
-control sockets, and never runs past its --deadline.
+control sockets, never empties a sent log unless asked (--clear, for the
+benchmark), and never runs past its --deadline.
 """
 import argparse
 import collections
@@ -63,6 +64,19 @@ class Sim:
                 out.append(json.loads(raw))
         if out:
             self.seen = max(e["id"] for e in out)
+        return out
+
+    def take_sent(self):
+        """The whole sent log, then empty it: one write, so the simulator runs both
+        commands back to back and nothing is sent in between (keeps `sent` cheap;
+        a status report still waiting for an entry is dropped with it)."""
+        self.sock.sendall(b"sent\nsent-clear\n")
+        first = self.rf.readline().decode()
+        if not first.startswith("ok"):
+            raise RuntimeError("%s: sent -> %s" % (self.name, first))
+        out = [json.loads(self.rf.readline()) for _ in range(int(first.split()[1]))]
+        if not self.rf.readline().startswith(b"ok"):
+            raise RuntimeError("%s: sent-clear failed" % self.name)
         return out
 
     def all_sent(self):
@@ -138,7 +152,8 @@ def run(a):
                 done = True
                 break
         for s in sims:
-            for e in s.new_sent():
+            new = s.take_sent() if a.clear else s.new_sent()
+            for e in new:
                 w, text = e.get("to"), e.get("text") or ""
                 if w not in index:
                     continue
@@ -284,6 +299,8 @@ def main():
     r.add_argument("--think-hi", type=float, default=0.5)
     r.add_argument("--join-spread", type=float, default=5.0)
     r.add_argument("--poll", type=float, default=0.25)
+    r.add_argument("--clear", action="store_true",
+                   help="empty the simulators' sent logs as they are read (benchmarks)")
     au = sub.add_parser("audit")
     au.add_argument("--ctl", action="append", required=True)
     au.add_argument("--db", required=True)

@@ -15,10 +15,11 @@
  * Checks: every task resolved or flagged for review; every on-time answer
  * paid exactly once, late ones not; every inbound SMS refunded once;
  * balances equal the sum of entries (holds and appeals included); nobody
- * got a task twice; no unsolicited offer outside the push window, the
- * worker's own hours or a pause, nor anything after STOP (from the queued
- * rows' kind and created_at). Prints the figures, with SMS segments per
- * completed task from the real queued messages.
+ * got a task twice, nor had a new answer taken for a resend; no
+ * unsolicited offer outside the push window, the worker's own hours or a
+ * pause, nor anything after STOP (from the queued rows' kind and
+ * created_at). Prints the figures, with SMS segments per completed task
+ * from the real queued messages.
  * Never depends on the wall clock; the PRNG has a fixed seed.
  */
 #include <inttypes.h>
@@ -784,39 +785,28 @@ typedef struct out_figures {
 
 static out_figures O;
 
-/* Is inbound message in_id from worker_id at time t, and a NEXT? (-1: not such a message) */
-static int inbound_next(int64_t in_id, int64_t worker_id, int64_t t)
+/*
+ * Is inbound message in_id from worker_id at time t, and a NEXT? 1 or 0; -1
+ * if there is no such message. in: "SELECT body ... WHERE id, worker_id, created_at".
+ */
+static int inbound_next(sqlite3_stmt *in, int64_t in_id, int64_t worker_id, int64_t t)
 {
-    static sqlite3_stmt *s;
-    if (!s)
-        sqlite3_prepare_v2(raw,
-                           "SELECT body FROM messages WHERE id = ?1 AND direction = 'in' AND"
-                           " worker_id = ?2 AND created_at = ?3",
-                           -1, &s, NULL);
-    if (!s) {
-        int rc = -1;
-        return rc;
-    }
-    sqlite3_bind_int64(s, 1, in_id);
-    sqlite3_bind_int64(s, 2, worker_id);
-    sqlite3_bind_int64(s, 3, t);
+    sqlite3_bind_int64(in, 1, in_id);
+    sqlite3_bind_int64(in, 2, worker_id);
+    sqlite3_bind_int64(in, 3, t);
     int rc = -1;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        const char *b = (const char *)sqlite3_column_text(s, 0);
+    if (sqlite3_step(in) == SQLITE_ROW) {
+        const char *b = (const char *)sqlite3_column_text(in, 0);
         conv_cmd c;
         conv_parse(b, strlen(b), &c);
         rc = c.kind == CONV_NEXT;
     }
-    sqlite3_reset(s);
-    if (in_id < 0) { /* the last call: release the statement */
-        sqlite3_finalize(s);
-        s = NULL;
-    }
+    sqlite3_reset(in);
     return rc;
 }
 
 /* One outbound row: who may get it, when (worker promise 3). */
-static void check_out_row(sqlite3_stmt *s)
+static void check_out_row(sqlite3_stmt *s, sqlite3_stmt *in)
 {
     int64_t wid = sqlite3_column_int64(s, 0), at = sqlite3_column_int64(s, 1);
     const char *kind = (const char *)sqlite3_column_text(s, 2);
@@ -835,7 +825,7 @@ static void check_out_row(sqlite3_stmt *s)
     } else {
         long long in_id = 0;
         KT_CHECK(key && sscanf(key, "re:%lld:", &in_id) == 1, "reply without its SMS: %s", key);
-        int next = inbound_next((int64_t)in_id, wid, at);
+        int next = inbound_next(in, (int64_t)in_id, wid, at);
         KT_CHECK(next >= 0, "reply %s is not to the worker's own SMS at that time", key);
         O.replies_checked++;
         O.offers_on_next += offer && next == 1;
@@ -857,10 +847,16 @@ static void check_quiet_hours(void)
                        " EXISTS (SELECT 1 FROM assignments a WHERE a.message_id = m.id), m.body"
                        " FROM messages m WHERE m.direction = 'out' ORDER BY m.id",
                        -1, &s, NULL);
-    while (sqlite3_step(s) == SQLITE_ROW)
-        check_out_row(s);
+    sqlite3_stmt *in = NULL;
+    sqlite3_prepare_v2(raw,
+                       "SELECT body FROM messages WHERE id = ?1 AND direction = 'in' AND"
+                       " worker_id = ?2 AND created_at = ?3",
+                       -1, &in, NULL);
+    while (in && sqlite3_step(s) == SQLITE_ROW)
+        check_out_row(s, in);
+    KT_CHECK(in != NULL, "preparing: %s", sqlite3_errmsg(raw));
     sqlite3_finalize(s);
-    inbound_next(-1, 0, 0);
+    sqlite3_finalize(in);
     KT_CHECK(raw_int("SELECT count(*) FROM assignments WHERE message_id IS NULL") == 0,
              "every offer went out in an SMS");
     KT_CHECK(raw_int("SELECT count(*) FROM messages m JOIN workers w ON w.id = m.worker_id"
@@ -889,6 +885,7 @@ static void check_promises(void)
                      " ('offered','answered'))") == 0,
              "taken counters exact");
     KT_CHECK(S.unexpected == 0, "%ld unexpected replies", S.unexpected);
+    KT_CHECK(S.repeats == 0, "%ld new answers taken for a resend", S.repeats);
 }
 
 static void report(int64_t end)
