@@ -27,6 +27,7 @@ static void settings(const kz_config *k, conv_config *c)
     c->payout_min_minor = k->payout_min_minor;
 }
 
+/* The template directory: the configuration's, else $KAZI_TEMPLATES, else the built-in one. */
 static const char *template_dir(const kz_config *k)
 {
     const char *env = getenv("KAZI_TEMPLATES");
@@ -35,26 +36,38 @@ static const char *template_dir(const kz_config *k)
     return env && *env ? env : KAZI_TEMPLATE_DIR;
 }
 
-int cli_conv_load(const char *config_path, conv_config *cfg, char *db, size_t dcap)
+int cli_conv_config(const char *config_path, kz_config *k)
 {
-    static kz_config k;
     static cfg_errors errs;
-    config_defaults(&k);
-    if (config_path && config_load(config_path, &k, &errs) != 0) {
+    config_defaults(k);
+    if (config_path && config_load(config_path, k, &errs) != 0) {
         for (size_t i = 0; i < errs.n; i++)
             fprintf(stderr, "kazi: %s\n", errs.msg[i]);
         return CLI_FAIL;
     }
-    settings(&k, cfg);
-    if (db && dcap)
-        snprintf(db, dcap, "%s", config_path ? k.database : "");
+    return CLI_OK;
+}
+
+int cli_conv_apply(const kz_config *k, conv_config *cfg)
+{
+    settings(k, cfg);
     kz_err err;
     kz_err_clear(&err);
     tmpl_set *t = NULL;
-    if (tmpl_load_dir(template_dir(&k), &t, &err) != KZ_OK) {
+    if (tmpl_load_dir(template_dir(k), &t, &err) != KZ_OK) {
         fprintf(stderr, "kazi: %s\n", err.msg);
         return CLI_FAIL;
     }
     cfg->templates = t;
     return CLI_OK;
+}
+
+int cli_conv_load(const char *config_path, conv_config *cfg, char *db, size_t dcap)
+{
+    static kz_config k;
+    if (cli_conv_config(config_path, &k) != CLI_OK)
+        return CLI_FAIL;
+    if (db && dcap)
+        snprintf(db, dcap, "%s", config_path ? k.database : "");
+    return cli_conv_apply(&k, cfg);
 }

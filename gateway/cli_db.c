@@ -1,11 +1,14 @@
 /*
  * cli_db.c - the database subcommands' shared helpers (see cli_db.h).
  * Owns: the default database path (--db, else the configuration's, else
- * ./kazi.db) and how tables line up. Never touches SQL.
+ * ./kazi.db), how tables line up, and the listings' options and output.
+ * Never touches SQL.
  */
 #include "cli_db.h"
 
+#include <getopt.h>
 #include <ini.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,4 +156,86 @@ void cli_time_format(int64_t t, char *out, size_t cap)
     time_t tt = (time_t)t;
     if (t == 0 || !localtime_r(&tt, &tm) || strftime(out, cap, "%Y-%m-%d %H:%M", &tm) == 0)
         snprintf(out, cap, "-");
+}
+
+int cli_listing_add_json(cli_listing *l, json_t *j)
+{
+    if (!j || json_array_append_new(l->arr, j) != 0)
+        l->oom = 1;
+    return l->oom;
+}
+
+int cli_listing_add_row(cli_listing *l, const char *const *row)
+{
+    if (cli_table_add(&l->table, row) != 0)
+        l->oom = 1;
+    return l->oom;
+}
+
+/* --json and --db of a listing; CLI_OK/CLI_USAGE to return at once, else -1. */
+static int listing_opts(int argc, char **argv, const char *name, int *json, const char **db)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        CLI_DB_OPTION,
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'j': *json = 1; break;
+        case 'D': *db = optarg; break;
+        default:
+            fprintf(stderr, "usage: kazi %s [--json] [--db FILE]\n", name);
+            return c == 'h' ? CLI_OK : CLI_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "usage: kazi %s [--json] [--db FILE]\n", name);
+        return CLI_USAGE;
+    }
+    return -1;
+}
+
+int cli_listing_show(kz_store *st, const cli_listing_spec *spec, int json, const void *arg)
+{
+    cli_listing l = {.json = json, .arr = json ? json_array() : NULL};
+    cli_table_init(&l.table, spec->ncols, spec->head, spec->right);
+    kz_err err;
+    kz_err_clear(&err);
+    kz_status s = (json && !l.arr) ? KZ_ERR_NOMEM : spec->walk(st, arg, &l, &err);
+    int rc = CLI_OK;
+    if (s != KZ_OK || l.oom) {
+        fprintf(stderr, "kazi %s: %s\n", spec->name,
+                l.oom || !err.msg[0] ? "out of memory" : err.msg);
+        rc = CLI_FAIL;
+    } else if (json) {
+        json_dumpf(l.arr, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+    } else if (spec->empty && l.table.nrows == 0) {
+        printf("%s\n", spec->empty);
+    } else {
+        cli_table_print(&l.table, stdout);
+    }
+    json_decref(l.arr);
+    cli_table_free(&l.table);
+    return rc;
+}
+
+int cli_listing_run(int argc, char **argv, const cli_listing_spec *spec)
+{
+    const char *db = NULL;
+    int json = 0;
+    int rc = listing_opts(argc, argv, spec->name, &json, &db);
+    if (rc >= 0)
+        return rc;
+    kz_store *st = NULL;
+    rc = cli_db_open(cli_db_path(db), 0, &st);
+    if (rc != CLI_OK)
+        return rc;
+    rc = cli_listing_show(st, spec, json, NULL);
+    store_close(st);
+    return rc;
 }

@@ -1,8 +1,10 @@
 /*
  * cli_db.h - what the database subcommands share: the --db option, opening
- * the store with a one-line error, aligned tables for people, and times.
- * Owns: the default database path and the table layout. Never parses a
- * subcommand's other options.
+ * the store with a one-line error, aligned tables for people, times, and the
+ * whole of a read-only listing (`kazi batches`, `workers`, `outbox`; the
+ * list verbs of `kazi review` and `kazi appeals` use its printing half).
+ * Owns: the default database path, the table layout and the listings'
+ * options (--json, --db, --help). Never parses another subcommand's options.
  */
 #ifndef KAZI_CLI_DB_H
 #define KAZI_CLI_DB_H
@@ -59,6 +61,52 @@ void cli_table_print(const cli_table *t, FILE *f);
 
 /* Free what the table owns. NULL-safe. */
 void cli_table_free(cli_table *t);
+
+/* The rows of a listing as the row callback gathers them: JSON or a table. */
+typedef struct cli_listing {
+    int json;           /* --json given */
+    struct json_t *arr; /* owned: the JSON array when json is set, else NULL */
+    cli_table table;    /* the table when json is not set */
+    int oom;            /* set once adding a row ran out of memory */
+} cli_listing;
+
+/*
+ * Append j (a JSON object; ownership taken, NULL counts as out of memory)
+ * to l->arr. Returns l->oom: 0, or 1 once anything failed (stop walking).
+ */
+int cli_listing_add_json(cli_listing *l, struct json_t *j);
+
+/* Append one table row of l->table.ncols strings (copied). Returns l->oom as above. */
+int cli_listing_add_row(cli_listing *l, const char *const *row);
+
+/* What one listing supplies to cli_listing_show / cli_listing_run (all borrowed). */
+typedef struct cli_listing_spec {
+    const char *name;            /* the subcommand: "batches" */
+    size_t ncols;                /* columns of the table */
+    const char *const *head;     /* column titles */
+    const unsigned char *right;  /* 1 = right-align the column */
+    const char *empty;           /* printed (with a newline) for no rows; NULL = the bare header */
+    /* Call the row callback for every row with l as its context (a store_*_each);
+     * arg is what the caller passed to cli_listing_show (NULL from cli_listing_run). */
+    kz_status (*walk)(kz_store *st, const void *arg, cli_listing *l, kz_err *err);
+} cli_listing_spec;
+
+/*
+ * Walk st with spec->walk(st, arg, ...), then print the rows on stdout: a
+ * JSON array (indented) when json is set, else the table. Returns CLI_OK, or
+ * CLI_FAIL after printing "kazi NAME: reason" on stderr (nothing on stdout).
+ * Does not close st.
+ */
+int cli_listing_show(kz_store *st, const cli_listing_spec *spec, int json, const void *arg);
+
+/*
+ * `kazi NAME [--json] [--db FILE]`: parse those options (--help prints the
+ * usage line and returns CLI_OK; anything else unknown prints it and returns
+ * CLI_USAGE), open the store read-only and cli_listing_show it (arg NULL).
+ * Returns CLI_OK, or CLI_FAIL after printing why (cli_db_open's error or
+ * cli_listing_show's) on stderr.
+ */
+int cli_listing_run(int argc, char **argv, const cli_listing_spec *spec);
 
 /* Format Unix seconds as local "YYYY-MM-DD HH:MM" into out ("-" for 0). */
 void cli_time_format(int64_t t, char *out, size_t cap);

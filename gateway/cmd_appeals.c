@@ -42,15 +42,9 @@ typedef struct appeals_opts {
     int json, all, overturn, uphold;
 } appeals_opts;
 
-typedef struct list_out {
-    int json, oom;
-    json_t *arr;
-    cli_table table;
-} list_out;
-
 static int list_row(void *ctx, const engine_appeal_row *r)
 {
-    list_out *o = ctx;
+    cli_listing *o = ctx;
     if (o->json) {
         json_t *j = json_pack(
             "{s:I, s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s}",
@@ -60,9 +54,7 @@ static int list_row(void *ctx, const engine_appeal_row *r)
             r->state, "reviewer", r->reviewer, "decision", r->decision, "opened_at",
             (json_int_t)r->opened_at, "decided_at", (json_int_t)r->decided_at, "held_minor",
             (json_int_t)r->held_minor, "currency", r->currency);
-        if (!j || json_array_append_new(o->arr, j) != 0)
-            o->oom = 1;
-        return o->oom;
+        return cli_listing_add_json(o, j);
     }
     char id[24], held[40], opened[32];
     snprintf(id, sizeof id, "%" PRId64, r->id);
@@ -73,9 +65,14 @@ static int list_row(void *ctx, const engine_appeal_row *r)
     cli_time_format(r->opened_at, opened, sizeof opened);
     const char *row[] = {id, r->state, r->batch, r->ext_id, r->phone, r->answer,
                          r->reject_reason, *r->reason ? r->reason : "-", held, opened};
-    if (cli_table_add(&o->table, row) != 0)
-        o->oom = 1;
-    return o->oom;
+    return cli_listing_add_row(o, row);
+}
+
+/* arg: the appeals_opts (--all lists decided appeals too). */
+static kz_status list_walk(kz_store *st, const void *arg, cli_listing *l, kz_err *err)
+{
+    const appeals_opts *op = arg;
+    return engine_appeals_each(st, !op->all, list_row, l, err);
 }
 
 static int appeals_list(kz_store *st, const appeals_opts *op)
@@ -83,25 +80,14 @@ static int appeals_list(kz_store *st, const appeals_opts *op)
     static const char *const head[] = {"ID", "STATE", "BATCH", "TASK", "WORKER", "ANSWER",
                                        "REJECTED FOR", "APPEAL", "HELD", "OPENED"};
     static const unsigned char right[] = {1, 0, 0, 0, 0, 0, 0, 0, 1, 0};
-    list_out o = {.json = op->json, .arr = op->json ? json_array() : NULL};
-    cli_table_init(&o.table, sizeof head / sizeof head[0], head, right);
-    kz_err err;
-    kz_err_clear(&err);
-    kz_status s = (op->json && !o.arr) ? KZ_ERR_NOMEM
-                                       : engine_appeals_each(st, !op->all, list_row, &o, &err);
-    int rc = CLI_OK;
-    if (s != KZ_OK || o.oom) {
-        fprintf(stderr, "kazi appeals: %s\n", o.oom || !err.msg[0] ? "out of memory" : err.msg);
-        rc = CLI_FAIL;
-    } else if (op->json) {
-        json_dumpf(o.arr, stdout, JSON_INDENT(2));
-        fputc('\n', stdout);
-    } else {
-        cli_table_print(&o.table, stdout);
-    }
-    json_decref(o.arr);
-    cli_table_free(&o.table);
-    return rc;
+    static const cli_listing_spec spec = {
+        .name = "appeals",
+        .ncols = sizeof head / sizeof head[0],
+        .head = head,
+        .right = right,
+        .walk = list_walk,
+    };
+    return cli_listing_show(st, &spec, op->json, op);
 }
 
 /* Parse a positive row id; 0 if s is not one. */

@@ -34,12 +34,6 @@ typedef struct review_opts {
     int json;
 } review_opts;
 
-typedef struct list_out {
-    int json, oom;
-    json_t *arr;
-    cli_table table;
-} list_out;
-
 /* "Yes x2, No x2, Closed x1" (and "+N more" when not all are listed). */
 static void groups_text(const engine_review_row *r, char *out, size_t cap)
 {
@@ -76,12 +70,10 @@ static json_t *row_json(const engine_review_row *r)
 
 static int list_row(void *ctx, const engine_review_row *r)
 {
-    list_out *o = ctx;
+    cli_listing *o = ctx;
     if (o->json) {
         json_t *j = row_json(r);
-        if (!j || json_array_append_new(o->arr, j) != 0)
-            o->oom = 1;
-        return o->oom;
+        return cli_listing_add_json(o, j);
     }
     char id[24], n[16], flagged[32], groups[256], prompt[PROMPT_SHOWN * 4 + 8];
     snprintf(id, sizeof id, "%" PRId64, r->task_id);
@@ -93,9 +85,13 @@ static int list_row(void *ctx, const engine_review_row *r)
     cli_time_format(r->flagged_at, flagged, sizeof flagged);
     groups_text(r, groups, sizeof groups);
     const char *row[] = {id, r->batch, r->ext_id, r->type, n, groups, prompt, flagged};
-    if (cli_table_add(&o->table, row) != 0)
-        o->oom = 1;
-    return o->oom;
+    return cli_listing_add_row(o, row);
+}
+
+static kz_status list_walk(kz_store *st, const void *arg, cli_listing *l, kz_err *err)
+{
+    (void)arg;
+    return engine_review_each(st, list_row, l, err);
 }
 
 static int review_list(kz_store *st, const review_opts *op)
@@ -103,24 +99,14 @@ static int review_list(kz_store *st, const review_opts *op)
     static const char *const head[] = {"TASK",    "BATCH",  "ID",     "TYPE",
                                        "ANSWERS", "GIVEN",  "PROMPT", "FLAGGED"};
     static const unsigned char right[] = {1, 0, 0, 0, 1, 0, 0, 0};
-    list_out o = {.json = op->json, .arr = op->json ? json_array() : NULL};
-    cli_table_init(&o.table, sizeof head / sizeof head[0], head, right);
-    kz_err err;
-    kz_err_clear(&err);
-    kz_status s = (op->json && !o.arr) ? KZ_ERR_NOMEM : engine_review_each(st, list_row, &o, &err);
-    int rc = CLI_OK;
-    if (s != KZ_OK || o.oom) {
-        fprintf(stderr, "kazi review: %s\n", o.oom || !err.msg[0] ? "out of memory" : err.msg);
-        rc = CLI_FAIL;
-    } else if (op->json) {
-        json_dumpf(o.arr, stdout, JSON_INDENT(2));
-        fputc('\n', stdout);
-    } else {
-        cli_table_print(&o.table, stdout);
-    }
-    json_decref(o.arr);
-    cli_table_free(&o.table);
-    return rc;
+    static const cli_listing_spec spec = {
+        .name = "review",
+        .ncols = sizeof head / sizeof head[0],
+        .head = head,
+        .right = right,
+        .walk = list_walk,
+    };
+    return cli_listing_show(st, &spec, op->json, NULL);
 }
 
 /* Parse a positive row id; 0 if s is not one. */

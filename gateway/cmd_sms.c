@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "cli_conv.h"
 #include "cli_db.h"
 #include "config.h"
 #include "conv.h"
@@ -53,31 +54,6 @@ static int parse_at(const char *s, int tz_minutes, int64_t *out)
         return -1;
     *out = (int64_t)t - (utc ? 0 : (int64_t)tz_minutes * 60);
     return 0;
-}
-
-/* The conversation's settings from the daemon's configuration. */
-static void conv_settings(const kz_config *k, conv_config *c)
-{
-    conv_config_defaults(c);
-    c->engine = k->engine;
-    snprintf(c->country, sizeof c->country, "%s", k->country);
-    snprintf(c->default_lang, sizeof c->default_lang, "%s", cfg_lang_name(k->conv_default_lang));
-    snprintf(c->terms_version, sizeof c->terms_version, "%s", k->terms_version);
-    snprintf(c->provider, sizeof c->provider, "%s", k->provider);
-    c->max_replies_hour = k->max_replies_hour;
-    c->max_replies_day = k->max_replies_day;
-    c->max_stranger_day = k->max_stranger_day;
-    c->max_total_day = k->max_total_day;
-    c->payout_min_minor = k->payout_min_minor;
-}
-
-/* The template directory: the configuration's, else $KAZI_TEMPLATES, else the built-in one. */
-static const char *template_dir(const kz_config *k)
-{
-    const char *env = getenv("KAZI_TEMPLATES");
-    if (k->templates[0])
-        return k->templates;
-    return env && *env ? env : KAZI_TEMPLATE_DIR;
 }
 
 static int print_replies(const conv_result *r)
@@ -131,19 +107,6 @@ static int parse_opts(int argc, char **argv, sms_opts *o)
     return -1;
 }
 
-static int load_config(const sms_opts *o, kz_config *k)
-{
-    config_defaults(k);
-    if (!o->config)
-        return CLI_OK;
-    static cfg_errors errs;
-    if (config_load(o->config, k, &errs) == 0)
-        return CLI_OK;
-    for (size_t i = 0; i < errs.n; i++)
-        fprintf(stderr, "kazi: %s\n", errs.msg[i]);
-    return CLI_FAIL;
-}
-
 int cmd_sms(int argc, char **argv)
 {
     sms_opts o = {0};
@@ -151,24 +114,20 @@ int cmd_sms(int argc, char **argv)
     if (rc >= 0)
         return rc;
     static kz_config k;
-    if (load_config(&o, &k) != CLI_OK)
+    if (cli_conv_config(o.config, &k) != CLI_OK)
         return CLI_FAIL;
-    static conv_config cfg;
-    conv_settings(&k, &cfg);
     int64_t at = (int64_t)time(NULL);
-    if (o.at && parse_at(o.at, cfg.engine.tz_offset_minutes, &at) != 0) {
+    if (o.at && parse_at(o.at, k.engine.tz_offset_minutes, &at) != 0) {
         fprintf(stderr, "kazi sms: --at '%s' is not a time (Unix seconds or "
                         "YYYY-MM-DDTHH:MM[:SS][Z])\n", o.at);
         return CLI_USAGE;
     }
+    static conv_config cfg;
+    if (cli_conv_apply(&k, &cfg) != CLI_OK)
+        return CLI_FAIL;
+    tmpl_set *t = (tmpl_set *)cfg.templates;
     kz_err err;
     kz_err_clear(&err);
-    tmpl_set *t = NULL;
-    if (tmpl_load_dir(template_dir(&k), &t, &err) != KZ_OK) {
-        fprintf(stderr, "kazi: %s\n", err.msg);
-        return CLI_FAIL;
-    }
-    cfg.templates = t;
     kz_store *st = NULL;
     rc = cli_db_open(cli_db_path(o.db ? o.db : (o.config ? k.database : NULL)), 1, &st);
     if (rc != CLI_OK) {

@@ -1,7 +1,8 @@
 /*
  * engine_aggregate.c - turning a task's answers into a result: plurality
  * with an agreement threshold, escalation to more workers, and "needs review".
- * Owns: the consensus rule and the escalation cap. Never changes an answer's
+ * Owns: the consensus rule, the escalation cap, and a task's votes keyed
+ * for the consensus (engine_votes_load). Never changes an answer's
  * value or a ledger entry; never bans or scores a worker (agreement only
  * feeds the worker's own accuracy feedback).
  */
@@ -11,31 +12,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One counted answer with its agreement key. */
-typedef struct vote {
-    int64_t answer_id;
-    char value[481];
-    char key[481];
-} vote;
-
-typedef struct vote_list {
-    vote *v;
-    size_t n, cap;
-    bool transcribe;
-} vote_list;
-
+/* store_eng_votes callback: append one answer to the engine_votes ctx (1 = out of memory). */
 static int vote_add(void *ctx, int64_t answer_id, const char *value)
 {
-    vote_list *l = ctx;
+    engine_votes *l = ctx;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
-        vote *v = realloc(l->v, cap * sizeof *v);
+        engine_vote *v = realloc(l->v, cap * sizeof *v);
         if (!v)
             return 1;
         l->v = v;
         l->cap = cap;
     }
-    vote *x = &l->v[l->n++];
+    engine_vote *x = &l->v[l->n++];
     x->answer_id = answer_id;
     snprintf(x->value, sizeof x->value, "%s", value);
     if (l->transcribe)
@@ -45,6 +34,14 @@ static int vote_add(void *ctx, int64_t answer_id, const char *value)
     return 0;
 }
 
+kz_status engine_votes_load(kz_store *st, int64_t task_id, const char *type, engine_votes *l,
+                            kz_err *err)
+{
+    memset(l, 0, sizeof *l);
+    l->transcribe = strcmp(type, "transcribe") == 0;
+    return store_eng_votes(st, task_id, vote_add, l, err);
+}
+
 /* The plurality: index of the first vote of the largest group, its size, and a tie flag. */
 typedef struct tally {
     size_t top;     /* index into the votes of the winning group's first answer */
@@ -52,7 +49,7 @@ typedef struct tally {
     bool tie;
 } tally;
 
-static tally count_votes(const vote_list *l)
+static tally count_votes(const engine_votes *l)
 {
     tally t = {0, 0, false};
     for (size_t i = 0; i < l->n; i++) {
@@ -84,7 +81,7 @@ static int percent(int part, size_t whole)
  * The consensus text of the group with key: its most common exact value,
  * the earliest on a tie ("Thika" over "Thika." when two of three wrote it so).
  */
-static const char *group_value(const vote_list *l, const char *key)
+static const char *group_value(const engine_votes *l, const char *key)
 {
     const char *best = NULL;
     int best_n = 0;
@@ -103,7 +100,7 @@ static const char *group_value(const vote_list *l, const char *key)
 }
 
 /* Resolve: the result row, agreement on each counted answer, the task done. */
-static kz_status resolve(kz_store *st, const store_eng_task *t, const vote_list *l,
+static kz_status resolve(kz_store *st, const store_eng_task *t, const engine_votes *l,
                          const tally *ty, int64_t now, kz_err *err)
 {
     const char *top_key = l->v[ty->top].key;
@@ -122,7 +119,7 @@ static kz_status resolve(kz_store *st, const store_eng_task *t, const vote_list 
 
 /* No agreement: one more worker if the cap allows, else review. */
 static kz_status escalate(kz_store *st, const engine_config *cfg, const store_eng_task *t,
-                          const vote_list *l, const tally *ty, int64_t now, kz_err *err)
+                          const engine_votes *l, const tally *ty, int64_t now, kz_err *err)
 {
     int cap = t->redundancy + (cfg->max_redundancy_extra > 0 ? cfg->max_redundancy_extra : 0);
     if (t->wanted < cap)
@@ -137,7 +134,7 @@ static kz_status escalate(kz_store *st, const engine_config *cfg, const store_en
 }
 
 /* A gold task: its result is its gold answer, written once; it stays open for checks. */
-static kz_status gold_result(kz_store *st, const store_eng_task *t, const vote_list *l,
+static kz_status gold_result(kz_store *st, const store_eng_task *t, const engine_votes *l,
                              int64_t now, kz_err *err)
 {
     char gold[481], key[481];
@@ -160,8 +157,8 @@ kz_status engine_aggregate(kz_store *st, const engine_config *cfg, const store_e
 {
     if (strcmp(t->state, "open") != 0)
         return KZ_OK;
-    vote_list l = {.transcribe = strcmp(t->type, "transcribe") == 0};
-    kz_status rc = store_eng_votes(st, t->id, vote_add, &l, err);
+    engine_votes l;
+    kz_status rc = engine_votes_load(st, t->id, t->type, &l, err);
     if (rc == KZ_OK && l.n > 0 && l.n >= (size_t)t->wanted) {
         if (t->has_gold) {
             rc = gold_result(st, t, &l, now, err);

@@ -1,6 +1,7 @@
 /*
  * engine_internal.h - what the engine_*.c files share: transaction brackets,
- * local time, answer matching and aggregation entry points.
+ * local time, answer matching, a task's counted answers (votes) and
+ * aggregation entry points.
  * Owns: nothing of its own. Never included outside tasks/engine*.c.
  */
 #ifndef KAZI_ENGINE_INTERNAL_H
@@ -48,6 +49,29 @@ int engine_option_match(const char *options, const char *text, char *value, size
  */
 kz_status engine_aggregate(kz_store *st, const engine_config *cfg, const store_eng_task *t,
                            int64_t now, kz_err *err);
+
+/* One counted answer with the key the consensus groups it by. */
+typedef struct engine_vote {
+    int64_t answer_id;
+    char value[481];
+    char key[481]; /* engine_text_key of value for transcription, else value */
+} engine_vote;
+
+/* The counted answers of one task, in the store's order. */
+typedef struct engine_votes {
+    engine_vote *v; /* heap-owned: free(v) */
+    size_t n, cap;
+    bool transcribe; /* keys are engine_text_key (task type "transcribe") */
+} engine_votes;
+
+/*
+ * Empty *l, then fill it with task task_id's counted answers (store_eng_votes)
+ * keyed for a task of the given type. Returns the store's status (an
+ * allocation failure stops the walk); l->v is the caller's to free(), even
+ * on failure.
+ */
+kz_status engine_votes_load(kz_store *st, int64_t task_id, const char *type, engine_votes *l,
+                            kz_err *err);
 
 /* The canonical form of a task's gold answer (an option's text, or the text). */
 void engine_gold_value(const store_eng_task *t, char *out, size_t cap);

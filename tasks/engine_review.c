@@ -13,50 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One counted answer with the key the consensus groups it by. */
-typedef struct rvote {
-    int64_t answer_id;
-    char value[481];
-    char key[481];
-} rvote;
-
-typedef struct rvotes {
-    rvote *v;
-    size_t n, cap;
-    bool transcribe;
-} rvotes;
-
-static int rvote_add(void *ctx, int64_t answer_id, const char *value)
-{
-    rvotes *l = ctx;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        rvote *v = realloc(l->v, cap * sizeof *v);
-        if (!v)
-            return 1;
-        l->v = v;
-        l->cap = cap;
-    }
-    rvote *x = &l->v[l->n++];
-    x->answer_id = answer_id;
-    snprintf(x->value, sizeof x->value, "%s", value);
-    if (l->transcribe)
-        engine_text_key(value, x->key, sizeof x->key);
-    else
-        snprintf(x->key, sizeof x->key, "%s", value);
-    return 0;
-}
-
-static kz_status rvotes_load(kz_store *st, int64_t task_id, const char *type, rvotes *l,
-                             kz_err *err)
-{
-    memset(l, 0, sizeof *l);
-    l->transcribe = strcmp(type, "transcribe") == 0;
-    return store_eng_votes(st, task_id, rvote_add, l, err);
-}
-
 /* How many votes share v[i]'s key (by_key) or its exact value. */
-static int count_like(const rvotes *l, size_t i, bool by_key)
+static int count_like(const engine_votes *l, size_t i, bool by_key)
 {
     int c = 0;
     for (size_t j = 0; j < l->n; j++)
@@ -66,7 +24,7 @@ static int count_like(const rvotes *l, size_t i, bool by_key)
 }
 
 /* Is v[i] the first vote of its group? */
-static bool first_of_group(const rvotes *l, size_t i)
+static bool first_of_group(const engine_votes *l, size_t i)
 {
     for (size_t j = 0; j < i; j++)
         if (strcmp(l->v[j].key, l->v[i].key) == 0)
@@ -75,7 +33,7 @@ static bool first_of_group(const rvotes *l, size_t i)
 }
 
 /* The group of v[i]: its most common exact text (earliest on a tie) and size. */
-static void group_of(const rvotes *l, size_t i, engine_review_group *g)
+static void group_of(const engine_votes *l, size_t i, engine_review_group *g)
 {
     int best = 0;
     for (size_t j = 0; j < l->n; j++) {
@@ -91,7 +49,7 @@ static void group_of(const rvotes *l, size_t i, engine_review_group *g)
 }
 
 /* Fill groups (largest first, stable) from l; returns how many distinct answers in all. */
-static size_t group_all(const rvotes *l, engine_review_group *groups, size_t *n)
+static size_t group_all(const engine_votes *l, engine_review_group *groups, size_t *n)
 {
     size_t all = 0;
     *n = 0;
@@ -127,8 +85,8 @@ typedef struct review_walk {
 static int review_one(void *ctx, const store_eng_review_row *r)
 {
     review_walk *w = ctx;
-    rvotes l;
-    w->rc = rvotes_load(w->st, r->task_id, r->type, &l, w->err);
+    engine_votes l;
+    w->rc = engine_votes_load(w->st, r->task_id, r->type, &l, w->err);
     engine_review_row row = {.task_id = r->task_id, .batch = r->batch, .ext_id = r->ext_id,
                              .type = r->type, .prompt = r->prompt, .options = r->options,
                              .flagged_at = r->flagged_at, .answers = (int)l.n,
@@ -183,7 +141,7 @@ static kz_status settle_tx(kz_store *st, int64_t task_id, const char *answer,
     if (!t)
         return kz_err_set(err, KZ_ERR_NOMEM, KZ_NO_OFFSET, "out of memory");
     store_eng_result_row res;
-    rvotes l = {0};
+    engine_votes l = {0};
     kz_status rc = store_eng_task_get(st, task_id, t, err);
     if (rc == KZ_OK)
         rc = store_eng_result_get(st, task_id, &res, err);
@@ -193,7 +151,7 @@ static kz_status settle_tx(kz_store *st, int64_t task_id, const char *answer,
     if (rc == KZ_OK)
         rc = settle_value(t, answer, out->consensus, sizeof out->consensus, err);
     if (rc == KZ_OK)
-        rc = rvotes_load(st, task_id, t->type, &l, err);
+        rc = engine_votes_load(st, task_id, t->type, &l, err);
     char key[481];
     if (l.transcribe)
         engine_text_key(out->consensus, key, sizeof key);

@@ -25,6 +25,7 @@ SEED=${KAZI_CRASH_SEED:-11}
 LIMIT=${KAZI_CRASH_LIMIT:-330} # seconds for the batch itself; setup and audit add ~30 s
 T=$(mktemp -d /tmp/kazi-crash-XXXXXX)
 chmod 755 "$T"
+: >"$T/kill_times"
 SIM1= SIM2= DAEMON= WORK=
 cleanup() {
     for p in $WORK $DAEMON $SIM1 $SIM2; do kill "$p" 2>/dev/null; done
@@ -132,6 +133,8 @@ for p in $points; do
     kill -0 "$WORK" 2>/dev/null || break
     [ "$(elapsed)" -lt "$LIMIT" ] || break
     sleep "$delay"
+    kill -0 "$DAEMON" 2>/dev/null || { bad "the daemon died on its own before kill $((kills + 1))"; tail -20 "$T/serve.log"; }
+    date +%s >>"$T/kill_times"
     kill -9 "$DAEMON" 2>/dev/null
     wait "$DAEMON" 2>/dev/null
     kills=$((kills + 1))
@@ -143,8 +146,7 @@ done
 cat "$T/kills.log" 2>/dev/null
 
 # The workers stop when every task has a result (or at the limit).
-n=0
-while kill -0 "$WORK" 2>/dev/null && [ $n -lt $((LIMIT * 5 + 100)) ]; do sleep 0.2; n=$((n + 1)); done
+while kill -0 "$WORK" 2>/dev/null && [ "$(elapsed)" -lt $((LIMIT + 30)) ]; do sleep 0.2; done
 wait "$WORK"; wrc=$?; WORK=
 cat "$T/workers.log"
 [ "$wrc" = 0 ] && ok || bad "workers: exit $wrc after $(elapsed) s (tasks without a result: $(sql "SELECT count(*) FROM tasks t WHERE NOT EXISTS (SELECT 1 FROM task_results r WHERE r.task_id = t.id)"))"
@@ -175,7 +177,7 @@ else ok; fi
 grep -i "outbox: .* part(s) were being sent" "$T/serve.log" | sed 's/^/INFO: /' | head -n 12
 
 "$PY" "$HERE/crash_workers.py" audit --ctl "$T/s1.ctl" --ctl "$T/s2.ctl" --db "$T/k.db" \
-    --log "$T/injected.jsonl" --tasks "$TASKS" >"$T/audit.log" 2>&1
+    --log "$T/injected.jsonl" --tasks "$TASKS" --kills "$T/kill_times" >"$T/audit.log" 2>&1
 cat "$T/audit.log"
 p=$(grep -c '^PASS:' "$T/audit.log"); f=$(grep -c '^FAIL:' "$T/audit.log")
 pass=$((pass + p)); fail=$((fail + f))

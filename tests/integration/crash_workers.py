@@ -269,6 +269,28 @@ def audit(a):
             never.append((pdu[:40], dict(c), n))
         if c["unknown"] and n > confirmed:
             unknown_out += min(n - confirmed, c["unknown"])
+    # Across restarts: a part confirmed sent before a kill has no copy after that kill.
+    kills = [int(l) for l in open(a.kills)] if a.kills else []
+    times = collections.defaultdict(list)
+    for entries in logs.values():
+        for e in entries:
+            times[e["pdu"].upper()].append(e["unix_time"])
+    spanned = again = 0
+    for pdu, sent_at in db.execute(
+            "SELECT pdu_hex, sent_at FROM outbox_parts WHERE state IN ('sent','delivered')"
+            " AND sent_at IS NOT NULL"):
+        pdu = pdu.upper()
+        if sum(states[pdu].values()) != 1:
+            continue  # the same PDU in two parts (the same text twice): counted above
+        later = [k for k in kills if k >= sent_at]
+        if not later:
+            continue
+        spanned += 1
+        if any(t > later[0] + 1 for t in times.get(pdu, [])):  # 1 s: clocks' rounding
+            again += 1
+    if kills:
+        check(again == 0, "%d part(s) confirmed sent before a later SIGKILL: %d sent again"
+              " after it" % (spanned, again))
     check(not orphan, "every PDU the simulators sent is an outbox part (%d are not)" % orphan)
     check(not over, "no part confirmed sent was sent again (%d PDU(s) seen more often than"
           " the database allows%s)" % (len(over), (": %s" % over[:3]) if over else ""))
@@ -306,6 +328,7 @@ def main():
     au.add_argument("--db", required=True)
     au.add_argument("--log", required=True)
     au.add_argument("--tasks", type=int, required=True)
+    au.add_argument("--kills", help="file of the SIGKILL times (Unix seconds, one a line)")
     a = p.parse_args()
     return run(a) if a.mode == "run" else audit(a)
 
