@@ -407,8 +407,14 @@ static void init_run(modem *m)
     modem_job *j = modem_job_submit(m, cmd, pin ? "AT+CPIN=<pin>" : NULL, retry,
                                     modem_cmd_timeout(m), fn, m->init_step, false);
     memset(cmd, 0, sizeof cmd);
-    if (!j)
+    if (!j) {
         modem_event(m, 0, "init stalled: cannot queue a command");
+        return;
+    }
+    /* ESC before the first AT: a modem left at a "> " prompt (we died mid
+     * AT+CMGS) would otherwise swallow it and cost two timeouts. */
+    if (m->init_step == S_AT)
+        j->esc_first = true;
 }
 
 void modem_init_start(modem *m)

@@ -339,7 +339,7 @@ static void on_ciev(modem *m, const at_urc_msg *u)
     if (at_scan(u->line, u->len, NULL, "+CIEV: %s,%i", name, sizeof name, &value) != KZ_OK)
         return;
     if (strcasecmp(name, "SMSFULL") == 0 && value >= 1) {
-        modem_event(m, 1, "the modem says its message storage is full: sweeping");
+        modem_event(m, 2, "the modem says its message storage is full: sweeping");
         modem_sweep_soon(m);
     }
 }

@@ -139,7 +139,6 @@ def run(a):
     for w in workers:  # JOINs spread over a few seconds, as people would
         pending.append((t0 + rnd.uniform(0, a.join_spread), w, "JOIN W%d" % index[w]))
     db = db_connect(a.db)
-    total = scalar(db, "SELECT count(*) FROM tasks WHERE gold IS NULL")
     next_check = 0.0
     done = False
     while time.monotonic() < deadline:
@@ -253,12 +252,8 @@ def audit(a):
         states[pdu.upper()][state] += 1
         byst[state] += 1
     info("outbox parts by state: %s" % dict(byst))
-    over, never, unknown_out, orphan = [], [], 0, 0
-    for pdu, n in seen.items():
-        c = states.get(pdu)
-        if c is None:
-            orphan += n
-            continue
+    over, never, unknown_out = [], [], 0
+    orphan = sum(n for pdu, n in seen.items() if pdu not in states)
     for pdu, c in states.items():
         n = seen.get(pdu, 0)
         confirmed = c["sent"] + c["delivered"]
