@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,8 @@
 #define POLL_MS 1000
 #define CTL_TIMEOUT_MS 5000
 #define DRAIN_MS 10000
+#define PAY_WORKERS 5    /* the daemon pays one at a time through the menu */
+#define PAY_WAIT_MS 60000
 
 typedef struct demo_opts {
     const char *db, *sample;
@@ -63,6 +66,10 @@ typedef struct demo {
     long long last_plain_ms;
     unsigned long notes_shown;
     char user[64]; /* started as root: the daemon drops to this user */
+    bool paid_asked[PAY_WORKERS]; /* the payers (pay_idx) heard back after PAY */
+    size_t pay_idx[PAY_WORKERS], npay;
+    char *pay_json;  /* `kazi pay list --json` at the end */
+    int check_rc;    /* `kazi check`'s exit status; -2: not run */
 } demo;
 
 static volatile sig_atomic_t stop_signal;
@@ -162,7 +169,11 @@ static int start_sims(demo *d)
         snprintf(seed, sizeof seed, "%d", i + 1);
         char *args[] = {"sim", "--link", d->p.link[i], "--control", d->p.ctl[i],
                         "--cmgs-latency", cmgs, "--latency", lat, "--report-delay", "1500",
-                        "--seed", seed, "--storage", "50", NULL};
+                        "--seed", seed, "--storage", "50", NULL, NULL, NULL};
+        if (d->p.payouts) { /* the M-PESA menu and its confirmation SMS */
+            args[15] = "--script";
+            args[16] = d->p.sim_script;
+        }
         int fd = open_log(d->p.sim_log[i]);
         d->sim_pid[i] = demo_spawn(args, fd);
         if (fd >= 0)
@@ -290,6 +301,9 @@ static void got_sms(void *ctx, const char *to, const char *text)
     if (!w)
         return;
     journal(d, "in", to, text);
+    for (size_t i = 0; i < d->npay; i++)
+        if (&d->pop.w[d->pay_idx[i]] == w)
+            d->paid_asked[i] = true;
     dw_receive(&d->pop, w, text, demo_now_ms());
 }
 
@@ -456,6 +470,120 @@ static bool outbox_empty(demo *d)
     return d->st.outbox_waiting == 0;
 }
 
+/* ---- payouts ---- */
+
+static json_t *pay_list(demo *d)
+{
+    char *args[] = {"pay", "list", "--json", "--db", d->p.db, NULL};
+    char *out = NULL;
+    json_t *j = NULL;
+    if (demo_run(args, 20000, &out, -1) == 0 && out)
+        j = json_loads(out, 0, NULL);
+    if (j && !json_is_array(j)) {
+        json_decref(j);
+        j = NULL;
+    }
+    if (j) {
+        free(d->pay_json);
+        d->pay_json = out;
+    } else {
+        free(out);
+    }
+    return j;
+}
+
+/* Every payer heard back from Kazi and no payout is still on its way. */
+static bool payouts_settled(demo *d)
+{
+    for (size_t i = 0; i < d->npay; i++)
+        if (!d->paid_asked[i])
+            return false;
+    json_t *j = pay_list(d);
+    if (!j)
+        return false;
+    size_t k;
+    json_t *p;
+    bool open = false;
+    json_array_foreach(j, k, p) {
+        const char *st = json_string_value(json_object_get(p, "state"));
+        open |= !st || (strcmp(st, "confirmed") != 0 && strcmp(st, "failed") != 0 &&
+                        strcmp(st, "unknown") != 0);
+    }
+    json_decref(j);
+    return !open;
+}
+
+/* The first PAY_WORKERS workers still in Kazi send PAY; wait (bounded) until settled. */
+static void pay_workers(demo *d)
+{
+    if (!d->p.payouts)
+        return;
+    for (size_t i = 0; i < d->pop.n && d->npay < PAY_WORKERS; i++) {
+        dw_worker *w = &d->pop.w[i];
+        if (w->state != DW_ACTIVE || send_sms(d, w, "PAY") != 0)
+            continue;
+        d->pay_idx[d->npay++] = i;
+    }
+    if (!d->tty)
+        printf("  %zu workers send PAY: Kazi pays them through the simulated M-PESA menu, one "
+               "at a time\n", d->npay);
+    fflush(stdout);
+    run_until(d, payouts_settled, demo_now_ms() + PAY_WAIT_MS, false);
+    char *args[] = {"check", "--db", d->p.db, NULL};
+    d->check_rc = demo_run(args, 60000, NULL, -1);
+}
+
+static const char *name_of(demo *d, const char *phone)
+{
+    dw_worker *w = phone ? dw_find(&d->pop, phone) : NULL;
+    return w ? w->name : phone ? phone : "?";
+}
+
+static void report_pay(demo *d)
+{
+    if (!d->p.payouts) {
+        printf("No payouts: the M-PESA menu script was not found beside %s.\n",
+               KAZI_TEMPLATE_DIR);
+        return;
+    }
+    json_t *j = d->pay_json ? json_loads(d->pay_json, 0, NULL) : NULL;
+    long long paid = 0;
+    long confirmed = 0, other = 0;
+    size_t k;
+    json_t *p;
+    if (j)
+        json_array_foreach(j, k, p) {
+            const char *st = json_string_value(json_object_get(p, "state"));
+            const char *who = name_of(d, json_string_value(json_object_get(p, "phone")));
+            const char *ref = json_string_value(json_object_get(p, "provider_ref"));
+            long long a = (long long)json_integer_value(json_object_get(p, "amount_minor"));
+            char amount[32];
+            if (a % 100)
+                snprintf(amount, sizeof amount, "%lld.%02lld", a / 100, a % 100);
+            else
+                snprintf(amount, sizeof amount, "%lld", a / 100);
+            if (st && strcmp(st, "confirmed") == 0) {
+                printf("%s was paid KSh %s (M-PESA %s)\n", who, amount, ref ? ref : "?");
+                paid += a;
+                confirmed++;
+            } else {
+                const char *err = json_string_value(json_object_get(p, "error"));
+                printf("%s's payout of KSh %s: %s%s%s\n", who, amount, st ? st : "?",
+                       err && *err ? ", " : "", err && *err ? err : "");
+                other++;
+            }
+        }
+    json_decref(j);
+    printf("Paid out: KSh %lld.%02lld in %ld M-PESA payouts (%ld not confirmed); %zu of the "
+           "workers sent PAY\n(the demo pays only the first %d, since the daemon runs one "
+           "menu session at a time).\n",
+           paid / 100, paid % 100, confirmed, other, d->npay, PAY_WORKERS);
+    if (d->check_rc == 0)
+        printf("kazi check passes: balances, ledger and payouts reconcile.\n");
+    else
+        printf("kazi check FAILED (exit %d): run kazi check --db %s\n", d->check_rc, d->p.db);
+}
+
 static void report(demo *d)
 {
     if (d->tty)
@@ -467,6 +595,7 @@ static void report(demo *d)
                "matches the sample's true answer on %ld of them, despite the workers who are\n"
                "often wrong.\n",
                sc->decided, sc->rows, sc->review, sc->right);
+    report_pay(d);
     printf("The daemon's log: %s; its configuration: %s\n", d->p.serve_log, d->p.conf);
 }
 
@@ -525,6 +654,7 @@ static int run(demo *d)
         return -1;
     /* The batch is done: the last acknowledgements still reach the workers. */
     run_until(d, outbox_empty, demo_now_ms() + DRAIN_MS, false);
+    pay_workers(d);
     return 0;
 }
 
@@ -542,6 +672,7 @@ int cmd_demo(int argc, char **argv)
     d->tty = !d->o.no_view && isatty(STDOUT_FILENO);
     d->t0 = demo_now_ms();
     d->deadline = d->t0 + d->o.timeout_s * 1000LL;
+    d->check_rc = -2;
     rc = run(d) == 0 ? CLI_OK : CLI_FAIL;
     stop_children(d);
     if (rc == CLI_OK) {
@@ -552,6 +683,7 @@ int cmd_demo(int argc, char **argv)
         fclose(d->journal);
     dw_pop_free(&d->pop);
     demo_sample_free(&d->sample);
+    free(d->pay_json);
     free(d);
     return rc;
 }

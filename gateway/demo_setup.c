@@ -7,6 +7,7 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,14 @@ int demo_paths_make(demo_paths *p, const char *db)
     }
     if (fill_files(p) != 0)
         return -1;
+    /* The payout files live in the repository beside the templates, like the sample. */
+    int n1 = snprintf(p->providers, sizeof p->providers, "%s/../providers", KAZI_TEMPLATE_DIR);
+    int n2 = snprintf(p->pay_script, sizeof p->pay_script, "%s/mpesa-ke.ussd-script",
+                      p->providers);
+    int n3 = snprintf(p->sim_script, sizeof p->sim_script,
+                      "%s/../../tests/data/ussd/mpesa-ke.ussd", KAZI_TEMPLATE_DIR);
+    p->payouts = n1 < DEMO_PATH_CAP && n2 < DEMO_PATH_CAP && n3 < DEMO_PATH_CAP &&
+                 access(p->pay_script, R_OK) == 0 && access(p->sim_script, R_OK) == 0;
     return make_dir(p->dir);
 }
 
@@ -256,9 +265,12 @@ const char *demo_sample_truth(void *ctx, const char *prompt)
 
 int demo_config_write(const demo_paths *p)
 {
-    FILE *f = fopen(p->conf, "w");
+    int fd = open(p->conf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 && fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
         fprintf(stderr, "kazi demo: %s: %s\n", p->conf, strerror(errno));
+        if (fd >= 0)
+            close(fd);
         return -1;
     }
     fprintf(f,
@@ -285,6 +297,19 @@ int demo_config_write(const demo_paths *p)
             "max_replies_day = 10000\n"
             "max_total_day = 10000\n",
             p->db);
+    if (p->payouts)
+        fprintf(f,
+                "# Payouts by the simulated M-PESA menu; the PIN is the simulator's, not a\n"
+                "# real one (this file is mode 0600 all the same). A low minimum so the\n"
+                "# demo's workers reach it; payouts are whole shillings, the cents stay.\n"
+                "[money]\n"
+                "payout_min = 10\n"
+                "[payout]\n"
+                "pin = %s\n"
+                "script = %s\n"
+                "providers = %s\n"
+                "confirm_timeout = 1m\n",
+                DEMO_PIN, p->pay_script, p->providers);
     for (int i = 0; i < DEMO_MODEMS; i++)
         fprintf(f, "[modem m%d]\nport = %s\n", i + 1, p->link[i]);
     if (fclose(f) != 0) {

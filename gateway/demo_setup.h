@@ -26,7 +26,14 @@ typedef struct demo_paths {
     char link[DEMO_MODEMS][DEMO_PATH_CAP]; /* the simulators' pty links */
     char ctl[DEMO_MODEMS][DEMO_PATH_CAP];  /* their control sockets */
     char sim_log[DEMO_MODEMS][DEMO_PATH_CAP];
+    char providers[DEMO_PATH_CAP];  /* tasks/providers beside the templates */
+    char pay_script[DEMO_PATH_CAP]; /* its mpesa-ke.ussd-script: how the daemon pays */
+    char sim_script[DEMO_PATH_CAP]; /* tests/data/ussd/mpesa-ke.ussd: the simulated menu */
+    int payouts;                    /* all three found: the demo pays its workers */
 } demo_paths;
+
+/* The simulated PIN tests/data/ussd/mpesa-ke.ussd accepts. */
+#define DEMO_PIN "1234"
 
 /*
  * Fill p from --db (NULL: ./kazi-demo/demo.db with ./kazi-demo as the
@@ -59,9 +66,11 @@ void demo_sample_free(demo_sample *s);
 const char *demo_sample_truth(void *ctx, const char *prompt);
 
 /*
- * Write the daemon's configuration for the demo to p->conf: the database,
- * two [modem] sections on the simulators' links, the push window open all
- * day, short timers so the loop turns quickly. Returns 0, or -1 (stderr).
+ * Write the daemon's configuration for the demo to p->conf (mode 0600: with
+ * payouts it holds the simulated PIN): the database, two [modem] sections
+ * on the simulators' links, the push window open all day, short timers so
+ * the loop turns quickly, and with p->payouts a [payout] section paying by
+ * the M-PESA menu with a low [money] payout_min. Returns 0, or -1 (stderr).
  */
 int demo_config_write(const demo_paths *p);
 

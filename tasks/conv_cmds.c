@@ -484,6 +484,19 @@ static kz_status cmd_lang(conv_ctx *c)
 
 /* ---- money ---- */
 
+/*
+ * Minor units in one whole unit of currency (100 for KES). Mobile money moves
+ * whole units only, so a payout is rounded down and the cents stay in the
+ * balance for the next one.
+ */
+static int64_t whole_unit(const char *currency)
+{
+    int64_t unit = 1;
+    for (int i = money_exponent(currency); i > 0; i--)
+        unit *= 10;
+    return unit;
+}
+
 /* The agent's fee to withdraw amount, as text (the "fee_unknown" words outside the tiers). */
 static void fee_text(conv_ctx *c, int64_t amount, char *out, size_t cap)
 {
@@ -550,6 +563,7 @@ static kz_status cmd_pay(conv_ctx *c)
         return conv_say(c, "pay_pending", v + 2, 1);
     if (want == 0)
         want = avail;
+    want -= want % whole_unit(c->cfg->engine.currency);
     if (want > avail && avail >= c->cfg->payout_min_minor)
         return conv_say(c, "pay_more", v, 1);
     if (want < c->cfg->payout_min_minor || avail < c->cfg->payout_min_minor)

@@ -99,6 +99,8 @@ check '! [ -e "$TMP/a.db.demo/m1.ctl" ] && ! [ -e "$TMP/a.db.demo/m1.tty" ]' \
     "simulator socket or link left behind"
 check 'grep -q "often wrong" "$TMP/a.out" && grep -q "sends STOP" "$TMP/a.out"' \
     "summary does not show the personas"
+check 'grep -q "^[A-Z][a-z]* was paid KSh [0-9]* (M-PESA [A-Z0-9]*)" "$TMP/a.out" && grep -q "^kazi check passes" "$TMP/a.out"' \
+    "no confirmed payout or kazi check line: $(grep -i "paid\|payout\|kazi check" "$TMP/a.out")"
 
 # ---- 3, checked ----
 wait "$term"
