@@ -59,10 +59,16 @@ static void list_refs(const int *refs, size_t n, char *out, size_t cap)
 
 /*
  * The task a command means: its number, or the only open offer. *ref 0 when
- * there is none or several (the reply then says so).
+ * the arguments are malformed or there is none or several (the reply then
+ * says so).
  */
 static kz_status which_ref(conv_ctx *c, int *ref)
 {
+    *ref = 0;
+    if (c->cmd->args != CONV_ARGS_OK) {
+        tmpl_var v[] = {{"cmd", cmd_word(c, c->cmd->kind)}};
+        return conv_say(c, "which_task", v, 1);
+    }
     *ref = c->cmd->ref;
     if (*ref)
         return KZ_OK;
@@ -361,10 +367,6 @@ static kz_status cmd_next(conv_ctx *c)
 
 static kz_status cmd_skip(conv_ctx *c)
 {
-    if (c->cmd->args != CONV_ARGS_OK) {
-        tmpl_var v[] = {{"cmd", cmd_word(c, CONV_SKIP)}};
-        return conv_say(c, "which_task", v, 1);
-    }
     int ref = 0;
     kz_status rc = which_ref(c, &ref);
     if (rc != KZ_OK || ref == 0)
@@ -388,10 +390,6 @@ static kz_status cmd_skip(conv_ctx *c)
 
 static kz_status cmd_more(conv_ctx *c)
 {
-    if (c->cmd->args != CONV_ARGS_OK) {
-        tmpl_var v[] = {{"cmd", cmd_word(c, CONV_MORE)}};
-        return conv_say(c, "which_task", v, 1);
-    }
     int ref = 0;
     kz_status rc = which_ref(c, &ref);
     if (rc != KZ_OK || ref == 0)
@@ -583,10 +581,6 @@ static kz_status cmd_pay(conv_ctx *c)
 
 static kz_status cmd_who(conv_ctx *c)
 {
-    if (c->cmd->args != CONV_ARGS_OK) {
-        tmpl_var v[] = {{"cmd", cmd_word(c, CONV_WHO)}};
-        return conv_say(c, "which_task", v, 1);
-    }
     int ref = 0;
     kz_status rc = which_ref(c, &ref);
     if (rc != KZ_OK || ref == 0)
@@ -604,10 +598,6 @@ static kz_status cmd_who(conv_ctx *c)
 
 static kz_status cmd_ask(conv_ctx *c)
 {
-    if (c->cmd->args != CONV_ARGS_OK) {
-        tmpl_var v[] = {{"cmd", cmd_word(c, CONV_ASK)}};
-        return conv_say(c, "which_task", v, 1);
-    }
     int ref = 0;
     kz_status rc = which_ref(c, &ref);
     if (rc != KZ_OK || ref == 0)

@@ -267,6 +267,23 @@ kz_status store_open(const char *path, unsigned flags, kz_store **out, kz_err *e
     return KZ_OK;
 }
 
+kz_status store_find_id(kz_store *st, store_stmt_id id, const char *key, int64_t *out,
+                        const char *what, kz_err *err)
+{
+    *out = 0;
+    sqlite3_stmt *s = store_stmt(st, id, err);
+    if (!s)
+        return KZ_ERR_DB;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_db_err(st, err, what);
+    return KZ_OK;
+}
+
 void store_close(kz_store *st)
 {
     if (!st)

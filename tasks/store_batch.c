@@ -18,25 +18,15 @@ static int bind_text(sqlite3_stmt *s, int i, store_text t, int null_if_empty)
 
 kz_status store_requester_ensure(kz_store *st, const char *name, int64_t *id, kz_err *err)
 {
-    sqlite3_stmt *s = store_stmt(st, ST_REQ_FIND, err);
-    if (!s)
-        return KZ_ERR_DB;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(s, 0);
-        sqlite3_reset(s);
-        return KZ_OK;
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return store_db_err(st, err, "finding requester");
-    s = store_stmt(st, ST_REQ_INSERT, err);
+    kz_status found = store_find_id(st, ST_REQ_FIND, name, id, "finding requester", err);
+    if (found != KZ_OK || *id)
+        return found;
+    sqlite3_stmt *s = store_stmt(st, ST_REQ_INSERT, err);
     if (!s)
         return KZ_ERR_DB;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, store_now());
-    rc = sqlite3_step(s);
+    int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
         return store_db_err(st, err, "adding requester");

@@ -64,6 +64,14 @@ struct kz_store {
  */
 sqlite3_stmt *store_stmt(kz_store *st, store_stmt_id id, kz_err *err);
 
+/*
+ * Run the one-text-parameter lookup id (e.g. ST_WORKER_FIND) with key and
+ * read column 0 as a row id: *id receives it, or 0 when no row matches.
+ * KZ_ERR_DB (err says `what`) on failure.
+ */
+kz_status store_find_id(kz_store *st, store_stmt_id id, const char *key, int64_t *out,
+                        const char *what, kz_err *err);
+
 /* Fill err with the connection's last error, prefixed by what; returns KZ_ERR_DB. */
 kz_status store_db_err(kz_store *st, kz_err *err, const char *what);
 

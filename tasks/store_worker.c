@@ -27,20 +27,10 @@ kz_status store_worker_ensure(kz_store *st, const char *phone, const char *name,
         return kz_err_set(err, KZ_ERR_INVALID, KZ_NO_OFFSET,
                           "'%s' is not an international number (+ and 7-15 digits)",
                           phone ? phone : "");
-    sqlite3_stmt *s = store_stmt(st, ST_WORKER_FIND, err);
-    if (!s)
-        return KZ_ERR_DB;
-    sqlite3_bind_text(s, 1, phone, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(s, 0);
-        sqlite3_reset(s);
-        return KZ_OK;
-    }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return store_db_err(st, err, "finding worker");
-    s = store_stmt(st, ST_WORKER_INSERT, err);
+    kz_status found = store_find_id(st, ST_WORKER_FIND, phone, id, "finding worker", err);
+    if (found != KZ_OK || *id)
+        return found;
+    sqlite3_stmt *s = store_stmt(st, ST_WORKER_INSERT, err);
     if (!s)
         return KZ_ERR_DB;
     sqlite3_bind_text(s, 1, phone, -1, SQLITE_STATIC);
@@ -49,7 +39,7 @@ kz_status store_worker_ensure(kz_store *st, const char *phone, const char *name,
     if (lang && *lang)
         sqlite3_bind_text(s, 3, lang, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 4, store_now());
-    rc = sqlite3_step(s);
+    int rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE)
         return store_db_err(st, err, "adding worker");
