@@ -6,30 +6,12 @@
  * do; we decode SMS-DELIVER PDUs that gammu encodes and must read the same
  * sender, SMSC, time stamp, coding, concatenation header and text.
  * Owns: the seeded random message generator, its own UTF-8 / UTF-16 / GSM-7
- * tables (so the check never trusts modem/ code to judge modem/ code), and
- * the adapters to gammu's big-endian NUL-terminated UCS-2 buffers and its
- * fixed-offset frame layout. The seed is printed; KAZI_SEED=<n> replays a run.
+ * tables (so the check never trusts modem/ code to judge modem/ code), the
+ * checks and their counts, and the model of both UCS-2 cutting rules
+ * (ucs2_cut_model). The seed is printed; KAZI_SEED=<n> replays a run.
  * Never writes files, never relies on the locale.
- *
- * gammu 1.42 quirks handled here, each named where it is handled:
- *  - UCS-2 text goes through its Nokia "special chars" filter: on decoding a
- *    '~' becomes "~~" (and U+0001 becomes '~'); on encoding a lone '~'
- *    becomes U+0001 and "~~" becomes '~' (see tilde_hide).
- *  - GSM_EncodeSMSFrame always writes time zone octet 0 (GSM_EncodeSMSDateTime
- *    has a FIXME); we write the zone octet ourselves and have gammu's decoder
- *    read it too, so both decoders are compared on the same bytes.
- *  - Its GSM-7 table maps 0x1B (escape) to U+00B9, so U+00B9 looks like GSM-7
- *    to its automatic coding choice; the generator never uses U+00B9.
- *  - Alphanumeric addresses are packed and unpacked as raw GSM code points,
- *    so we only use [A-Za-z0-9], where GSM-7 and ASCII agree.
- *  - Numbers starting "00" are rewritten as international by its packer; the
- *    DELIVER senders we hand it never start with "00".
- *  - Its decoder compares an address length (semi-octets) with the whole
- *    buffer length (octets); see gammu_decode.
- *  - Its UCS-2 splitter keeps a flag (two regional indicators) in one part,
- *    which TS 23.040 does not ask for and we do not do; such texts are
- *    counted by each rule separately (ucs2_cut_model). It also keeps a
- *    combining mark with its base; the generator uses no combining marks.
+ * The libgammu side (calls into gammu, its buffers and its quirks) is
+ * tests/gammu_oracle.h.
  */
 #include <gammu.h>
 
@@ -41,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gammu_oracle.h"
 #include "harness.h"
 #include "pdu.h"
 
@@ -340,76 +323,11 @@ static void addr_generate(char *out, bool alnum_ok)
     }
 }
 
-/* ------------------------------------------------ gammu buffer adapters */
-
-/* gammu's Unicode buffers: big-endian UTF-16 units, ended by a 0x0000 unit. */
-static size_t gammu_units(const unsigned char *g, uint16_t *out, size_t cap)
-{
-    size_t n = 0;
-    while ((g[2 * n] || g[2 * n + 1]) && n < cap) {
-        out[n] = (uint16_t)(g[2 * n] << 8 | g[2 * n + 1]);
-        n++;
-    }
-    return n;
-}
-
-static void gammu_put_units(unsigned char *g, const uint16_t *u, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        g[2 * i] = (unsigned char)(u[i] >> 8);
-        g[2 * i + 1] = (unsigned char)u[i];
-    }
-    g[2 * n] = g[2 * n + 1] = 0;
-}
-
-static void gammu_put_ascii(unsigned char *g, const char *s)
-{
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n; i++) {
-        g[2 * i] = 0;
-        g[2 * i + 1] = (unsigned char)s[i];
-    }
-    g[2 * n] = g[2 * n + 1] = 0;
-}
-
+/* gammu's Unicode buffer (gammu_oracle.h) as UTF-8, by our own converter. */
 static void gammu_to_utf8(const unsigned char *g, char *out, size_t cap)
 {
     uint16_t u[TEXT_U16_MAX];
     utf16_to_utf8(u, gammu_units(g, u, TEXT_U16_MAX), out, cap);
-}
-
-/* Undo gammu's decoding quirk for UCS-2: every '~' in the PDU arrives as "~~". */
-static size_t nokia_undouble_tilde(uint16_t *u, size_t n)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        u[o++] = u[i];
-        if (u[i] == '~' && i + 1 < n && u[i + 1] == '~')
-            i++;
-    }
-    return o;
-}
-
-/*
- * The encoding side of the quirk: gammu turns a lone '~' into U+0001 and
- * "~~" into '~', but caps a part at 70 units before that filter, so "~~"
- * cannot be used in a full part. Hand it a private-use stand-in instead, and
- * put U+007E back into its user data octets (tilde_restore).
- */
-#define TILDE_STANDIN 0xE000
-
-static void tilde_hide(unsigned char *g)
-{
-    for (size_t i = 0; g[2 * i] || g[2 * i + 1]; i++)
-        if (g[2 * i] == 0 && g[2 * i + 1] == '~')
-            g[2 * i] = TILDE_STANDIN >> 8, g[2 * i + 1] = TILDE_STANDIN & 0xFF;
-}
-
-static void tilde_restore(uint8_t *ud, size_t len, bool udhi)
-{
-    for (size_t i = udhi && len ? 1u + ud[0] : 0; i + 1 < len; i += 2)
-        if (ud[i] == TILDE_STANDIN >> 8 && ud[i + 1] == (TILDE_STANDIN & 0xFF))
-            ud[i] = 0, ud[i + 1] = '~';
 }
 
 /* ------------------------------------------------------------- reporting */
@@ -511,26 +429,6 @@ static bool acc_matches(const diff_ctx *x, char *got, size_t cap)
     return strcmp(got, x->text.utf8) == 0;
 }
 
-/*
- * gammu's own splitter (GSM_EncodeMultiPartSMS with automatic coding) on the
- * message text; its parts land in x->multi. Returns the gammu error.
- */
-static GSM_Error gammu_split(diff_ctx *x, bool ref16)
-{
-    unsigned char *buf = malloc(2 * x->text.nu16 + 2);
-    if (!buf)
-        return ERR_MOREMEMORY;
-    gammu_put_units(buf, x->text.u16, x->text.nu16);
-    GSM_ClearMultiPartSMSInfo(x->info);
-    x->info->EntriesNum = 1;
-    x->info->Entries[0].ID = ref16 ? SMS_ConcatenatedAutoTextLong16bit : SMS_ConcatenatedAutoTextLong;
-    x->info->Entries[0].Buffer = buf; /* freed by GSM_FreeMultiPartSMSInfo */
-    x->multi->Number = 0;
-    GSM_Error e = GSM_EncodeMultiPartSMS(x->di, x->info, x->multi);
-    GSM_FreeMultiPartSMSInfo(x->info);
-    return e;
-}
-
 static bool is_regional_indicator(uint32_t cp)
 {
     return cp >= 0x1F1E6 && cp <= 0x1F1FF;
@@ -568,26 +466,6 @@ static size_t ucs2_cut_model(const msg_text *t, size_t per, bool flags, size_t *
         off += used;
     }
     return parts;
-}
-
-/*
- * gammu's reading of a PDU (with the SMSC field). Its 1.42 decoder refuses an
- * address whose length field, in semi-octets, exceeds the whole buffer's
- * length in octets (an 11-character alphanumeric address, 20 semi-octets, in
- * a PDU under 20 octets); only then it gets the PDU followed by zero octets,
- * and it must still stop exactly at our end (*fin).
- */
-static GSM_Error gammu_decode(diff_ctx *x, const uint8_t *pdu, size_t len, size_t addr_at,
-                              size_t *fin)
-{
-    uint8_t padded[SMS_PDU_MAX + 32] = {0};
-    *fin = 0;
-    if (addr_at < len && pdu[addr_at] > len && len <= SMS_PDU_MAX) {
-        memcpy(padded, pdu, len);
-        pdu = padded;
-        len = sizeof(padded);
-    }
-    return GSM_DecodePDUFrame(x->di, x->sms, pdu, len, fin, TRUE);
 }
 
 /* ------------------------------------------------------------ SUBMIT */
@@ -668,15 +546,6 @@ static void submit_check_udh(diff_ctx *x, const submit_case *s, const diff_case 
                k + 1, s->nparts);
 }
 
-/* gammu's text of the part it just decoded, in UTF-16 units, quirk undone. */
-static size_t decoded_units(const GSM_SMSMessage *g, uint16_t *u)
-{
-    size_t n = gammu_units(g->Text, u, 2 * TEXT_U16_MAX);
-    if (g->Coding == SMS_Coding_Unicode_No_Compression)
-        n = nokia_undouble_tilde(u, n);
-    return n;
-}
-
 /* Part k as gammu's splitter cut it must hold the same units as our part k. */
 static void submit_check_cut(diff_ctx *x, const diff_case *c, size_t k, const uint16_t *u,
                              size_t n)
@@ -695,7 +564,7 @@ static void submit_check_part(diff_ctx *x, const submit_case *s, size_t k)
     c.pdu = p->bytes;
     c.pdu_len = p->len;
     size_t fin;
-    GSM_Error e = gammu_decode(x, p->bytes, p->len, 1u + p->bytes[0] + 2, &fin); /* FO, MR, DA */
+    GSM_Error e = gammu_decode(x->di, x->sms, p->bytes, p->len, 1u + p->bytes[0] + 2, &fin); /* FO, MR, DA */
     if (!diff_check(&c, e == ERR_NONE && fin == p->len,
                     "gammu cannot read part %zu: error %d, stopped at %zu of %zu", k + 1, (int)e,
                     fin, p->len))
@@ -705,7 +574,7 @@ static void submit_check_part(diff_ctx *x, const submit_case *s, size_t k)
     submit_check_fields(x, s, &c);
     submit_check_udh(x, s, &c, k);
     uint16_t u[2 * TEXT_U16_MAX];
-    size_t n = decoded_units(x->sms, u);
+    size_t n = decoded_units(x->sms, u, 2 * TEXT_U16_MAX);
     diff_check(&c, n == 0 || !is_high_surrogate(u[n - 1]), "part %zu ends inside a surrogate pair",
                k + 1);
     if (s->same_cuts && k < (size_t)x->multi->Number)
@@ -736,7 +605,7 @@ static bool submit_model_cuts(diff_ctx *x, const submit_case *s)
 /* Our part count and coding choice against gammu's own splitter. */
 static void submit_check_count(diff_ctx *x, submit_case *s)
 {
-    GSM_Error e = gammu_split(x, s->ref16);
+    GSM_Error e = gammu_split(x->di, x->info, x->multi, x->text.u16, x->text.nu16, s->ref16);
     s->same_cuts = false;
     if (!diff_check(&s->c, e == ERR_NONE, "gammu's splitter failed: %d", (int)e))
         return;
@@ -858,40 +727,6 @@ static void deliver_fill_part(diff_ctx *x, const deliver_case *d, GSM_SMSMessage
         tilde_hide(g->Text);
 }
 
-/*
- * gammu's PHONE_SMSDeliver frame has fixed offsets (SMSC field at 0, first
- * octet 12, PID 13, DCS 14, UDL 15, OA 16, SCTS 28, UD 35). Lay it out as a
- * modem prints it for AT+CMGR: SMSC field (length octet, TOA, digits, or
- * "00" when there is none), then the TPDU in TS 23.040 order. The zone
- * octet, which gammu leaves 0, gets d->scts.tz_minutes.
- */
-static size_t deliver_flatten(const unsigned char *f, int flen, const deliver_case *d,
-                              uint8_t *out)
-{
-    const GSM_SMSMessageLayout L = PHONE_SMSDeliver;
-    size_t n = 0;
-    if (flen < L.Text || (size_t)flen - L.Text > SMS_UD_MAX)
-        return 0;
-    if (d->smsc[0]) {
-        memcpy(out, f + L.SMSCNumber, 1u + f[L.SMSCNumber]);
-        n = 1u + f[L.SMSCNumber];
-    } else {
-        out[n++] = 0x00;
-    }
-    out[n++] = f[L.firstbyte];
-    size_t oa = 2u + (f[L.Number] + 1u) / 2;
-    memcpy(out + n, f + L.Number, oa);
-    n += oa;
-    out[n++] = f[L.TPPID];
-    out[n++] = f[L.TPDCS];
-    memcpy(out + n, f + L.DateTime, 7);
-    out[n + 6] = tz_octet(d->scts.tz_minutes);
-    n += 7;
-    out[n++] = f[L.TPUDL];
-    memcpy(out + n, f + L.Text, (size_t)flen - L.Text);
-    return n + (size_t)flen - L.Text;
-}
-
 static bool time_equal(const sms_time *a, const sms_time *b)
 {
     return a->year == b->year && a->month == b->month && a->day == b->day && a->hour == b->hour &&
@@ -903,7 +738,7 @@ static void deliver_check_gammu_time(diff_ctx *x, const deliver_case *d, const d
                                      const uint8_t *pdu, size_t len)
 {
     size_t fin;
-    GSM_Error e = gammu_decode(x, pdu, len, 1u + pdu[0] + 1, &fin); /* FO, OA */
+    GSM_Error e = gammu_decode(x->di, x->sms, pdu, len, 1u + pdu[0] + 1, &fin); /* FO, OA */
     const GSM_DateTime *t = &x->sms->DateTime;
     sms_time g = {t->Year, t->Month, t->Day, t->Hour, t->Minute, t->Second, t->Timezone / 60};
     diff_check(c, e == ERR_NONE && fin == len && time_equal(&g, &d->scts) && t->Timezone % 60 == 0,
@@ -996,7 +831,7 @@ static void deliver_check_part(diff_ctx *x, const deliver_case *d, size_t k)
         tilde_restore(frame + PHONE_SMSDeliver.Text, (size_t)flen - PHONE_SMSDeliver.Text,
                       frame[PHONE_SMSDeliver.firstbyte] & 0x40);
     uint8_t flat[SMS_PDU_MAX + 16];
-    size_t len = deliver_flatten(frame, flen, d, flat);
+    size_t len = deliver_flatten(frame, flen, d->smsc[0] != 0, tz_octet(d->scts.tz_minutes), flat);
     if (!diff_check(&d->c, len > 0, "gammu's part %zu has %d octets of user data", k + 1,
                     flen - PHONE_SMSDeliver.Text))
         return;
@@ -1026,7 +861,7 @@ static void deliver_one(diff_ctx *x, int index)
     text_generate(&x->text);
     deliver_generate(&d);
     d.c = (diff_case){"deliver", index, d.from, &x->text, NULL, 0};
-    GSM_Error e = gammu_split(x, d.ref16);
+    GSM_Error e = gammu_split(x->di, x->info, x->multi, x->text.u16, x->text.nu16, d.ref16);
     if (!diff_check(&d.c, e == ERR_NONE && x->multi->Number >= 1, "gammu's splitter failed: %d",
                     (int)e))
         return;
