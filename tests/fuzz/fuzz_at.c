@@ -64,7 +64,7 @@ static void scan_all(const char *line, size_t len)
     at_cpms c;
     at_msg_header h;
     at_mem_index m;
-    char num[24], s[12];
+    char num[24] = "", s[12] = "";
     int mr, tosca, a = 0;
     uint32_t x = 0;
     unsigned got;

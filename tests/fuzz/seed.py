@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """seed.py - writes the fuzz seed corpora (tests/fuzz/corpus/TARGET/) from
 ../shared/vectors: raw PDU bytes for fuzz_pdu and fuzz_concat, +CUSD lines for
-fuzz_cusd, packed GSM-7 and texts for fuzz_text, modem transcripts for fuzz_at.
+fuzz_cusd, packed GSM-7 and texts for fuzz_text, modem transcripts for fuzz_at,
+provider SMS for fuzz_money; and from the tests' own data: tests/data/csv for
+fuzz_csv, tests/data/config for fuzz_config; aggregator callbacks for fuzz_ussd_form.
 Run by hand when the vectors grow; the corpora are committed so `make test`
 replays them. Reproducible (same vectors, same files). Never deletes."""
 import hashlib, json, os, sys
@@ -86,4 +88,57 @@ AT_EXTRA = [
 ]
 for n, (name, command, response) in enumerate(AT_EXTRA):
     put_at(name, command, response, n)
+# csv: every file of the hostile-CSV corpus under 16 KB, in both modes (byte 0
+# bit 0: --report) and with a default reward below the floor (bit 1).
+csv_dir = os.path.join(root, "../data/csv")
+for name in sorted(os.listdir(csv_dir)):
+    path = os.path.join(csv_dir, name)
+    if name == "EXPECTED" or os.path.getsize(path) > 16384:
+        continue
+    with open(path, "rb") as f:
+        body = f.read()
+    for flags in (0, 1):
+        put("csv", bytes([flags]) + body)
+put("csv", bytes([2]) + b"id,type,prompt\n1,yesno,Is it a cat?\n")
+
+# config: the configuration test files as they are.
+conf_dir = os.path.join(root, "../data/config")
+for name in sorted(os.listdir(conf_dir)):
+    with open(os.path.join(conf_dir, name), "rb") as f:
+        put("config", f.read())
+
+# money: each provider SMS of money-sms.jsonl, from no sender (byte 0 = 0) and
+# from its provider's sender; typed amounts with byte 0 bit 7 (currency in bits 0-2).
+MONEY_SENDERS = [None, "MPESA", "M-PESA", "AIRTELMONEY", "M-Money"]
+for v in lines("money-sms.jsonl"):
+    put("money", bytes([0]) + v["text"].encode("utf-8"))
+    for i, s in enumerate(MONEY_SENDERS[1:], 1):
+        if v["id"].split("-")[0] in s.lower().replace("-", "") or \
+           (s.startswith("AIRTEL") and v["id"].startswith("airtel")):
+            put("money", bytes([i]) + v["text"].encode("utf-8"))
+for amount in ("3", "2.50", "KSh 3", "KES 1,200.00", "1,000,000", "0.05", "USh 500", "TSh 2,000"):
+    for cur in range(3):
+        put("money", bytes([0x80 | cur]) + amount.encode())
+
+# ussd_form: aggregator callbacks (byte 0: country, 0 = KE), a session from its
+# first request (text empty) to three replies, and the usual refusals.
+USSD = [
+    "sessionId=ATUid_1b2c&serviceCode=%2A384%2A123%23&phoneNumber=%2B254712345678&text=",
+    "sessionId=ATUid_1b2c&serviceCode=%2A384%2A123%23&phoneNumber=%2B254712345678&text=1",
+    "sessionId=ATUid_1b2c&serviceCode=%2A384%2A123%23&phoneNumber=%2B254712345678&text=1%2A2",
+    "sessionId=ATUid_1b2c&serviceCode=%2A384%2A123%23&phoneNumber=%2B254712345678&text=1%2A2%2A3",
+    "sessionId=ATUid_9&serviceCode=*384*123%23&phoneNumber=0712345678&networkCode=63902&text=1*Jane+Doe",
+    "phoneNumber=%2B254712345678&text=&sessionId=s1&serviceCode=*144%23",
+    "sessionId=s1&serviceCode=*144%23&phoneNumber=%2B254712345678&text=%E2%82%AC",
+    "sessionId=s1&serviceCode=*144%23&phoneNumber=%2B254712345678&text=%ZZ",
+    "sessionId=s1&sessionId=s2&serviceCode=*144%23&phoneNumber=%2B254712345678&text=",
+    "sessionId=s1&serviceCode=*144%23&phoneNumber=MPESA&text=",
+    "sessionId=s1&serviceCode=*144%23&phoneNumber=%2B254712345678&text=%00",
+    "sessionId=s1&serviceCode=*144%23&phoneNumber=%2B254712345678&text=%C3%28",
+    "sessionId=s1&&serviceCode=*144%23",
+    "",
+]
+for n, body in enumerate(USSD):
+    put("ussd_form", bytes([0]) + body.encode())
+put("ussd_form", bytes([1]) + b"sessionId=t1&serviceCode=*150*00%23&phoneNumber=0754123456&text=2*1")
 print("seeded from", vec)
