@@ -24,6 +24,7 @@ static void settings(const kz_config *k, conv_config *c)
     c->max_replies_day = k->max_replies_day;
     c->max_stranger_day = k->max_stranger_day;
     c->max_total_day = k->max_total_day;
+    c->limits = k->limits;
     c->payout_min_minor = k->payout_min_minor;
 }
 

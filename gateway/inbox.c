@@ -108,7 +108,28 @@ typedef struct set_build {
     unsigned last_seq;
     int64_t first_at;
     int bad;            /* parts that did not decode */
+    bool binary;        /* a part is a machine's message (is_binary) */
 } set_build;
+
+/* UDH information elements 0x04 and 0x05: addressed to an application port. */
+static bool has_port(const sms_message *m)
+{
+    for (size_t i = 0; i + 1 < m->udh_len; i += 2 + (size_t)m->udh[i + 1])
+        if (m->udh[i] == 0x04 || m->udh[i] == 0x05)
+            return true;
+    return false;
+}
+
+/*
+ * A machine's message, never read as text: 8-bit data (WAP push, OTA
+ * settings), an application port, a type 0 ("silent") SMS or a SIM
+ * data download (TP-PID 0x40, 0x7C-0x7F).
+ */
+static bool is_binary(const sms_message *m)
+{
+    return m->dcsinfo.coding == SMS_CODING_8BIT || has_port(m) || m->pid == 0x40 ||
+           (m->pid >= 0x7C && m->pid <= 0x7F);
+}
 
 static int append_key(set_build *b, const char *part_key)
 {
@@ -146,6 +167,7 @@ static int add_part(void *ctx, const inbox_part_row *r)
         b->bad++;
         return 0;
     }
+    b->binary = b->binary || is_binary(&m);
     if (r->total <= 1)
         m.has_concat = false; /* stored as a single: reassemble it as one */
     bool ev = false;
@@ -178,6 +200,29 @@ static void set_build_free(set_build *b)
     concat_free(b->cs);
     concat_msg_free(&b->msg);
     free(b->key);
+}
+
+/*
+ * What a binary message is stored as: "8-bit data: ", up to BINARY_SHOWN
+ * payload bytes in hex, then any text. Heap; NULL on ENOMEM.
+ */
+#define BINARY_SHOWN 140
+static char *binary_text(const concat_msg *msg)
+{
+    static const char head[] = "8-bit data: ";
+    size_t n = msg->data_len < BINARY_SHOWN ? msg->data_len : BINARY_SHOWN;
+    size_t tlen = msg->text ? strlen(msg->text) : 0;
+    char *out = malloc(sizeof head + 2 * n + 4 + tlen + 2);
+    if (!out)
+        return NULL;
+    size_t o = (size_t)snprintf(out, sizeof head, "%s", head);
+    if (n && hex_encode(msg->data, n, out + o, 2 * n + 1) == KZ_OK)
+        o += 2 * n;
+    if (msg->data_len > n)
+        o += (size_t)snprintf(out + o, 4, "...");
+    if (tlen) /* text addressed to a port: kept as it came */
+        snprintf(out + o, tlen + 2, " %s", msg->text);
+    return out;
 }
 
 typedef struct process_ctx {
@@ -243,12 +288,14 @@ static int process_set(void *vctx, const char *set_key)
         c->rc = c->rc != KZ_OK ? c->rc : KZ_ERR_NOMEM;
         return 1;
     }
+    char *hex = b.binary ? binary_text(&b.msg) : NULL;
     inbox_msg m = {
         .modem = b.modem,
         .sender = b.msg.sender.text[0] ? b.msg.sender.text : "?",
-        .text = b.msg.text ? b.msg.text : "",
+        .text = hex ? hex : b.msg.text ? b.msg.text : "",
         .segments = b.msg.total ? b.msg.total : 1,
         .incomplete = b.msg.incomplete,
+        .binary = b.binary,
         .dedupe_key = b.key,
         .received_at = b.first_at,
     };
@@ -264,6 +311,7 @@ static int process_set(void *vctx, const char *set_key)
         if (rc != KZ_OK)
             c->rc = rc;
     }
+    free(hex);
     set_build_free(&b);
     return c->rc != KZ_OK;
 }

@@ -28,6 +28,9 @@ typedef struct inbox_msg {
     const char *text;       /* UTF-8; CONCAT_GAP where parts are missing */
     int segments;           /* parts the sender sent (total) */
     bool incomplete;        /* released by the timeout with parts missing */
+    bool binary;            /* a part was 8-bit data, had an application port, or was a
+                               type 0 / SIM data-download message: a machine's, never read;
+                               text then shows the payload in hex */
     const char *dedupe_key; /* for the messages row */
     int64_t received_at;    /* when the first part was stored */
 } inbox_msg;

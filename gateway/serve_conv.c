@@ -1,7 +1,7 @@
 /*
  * serve_conv.c - where the daemon meets the worker's conversation
  * (tasks/conv.h): each whole inbound message handed over by the inbox goes to
- * conv_handle_sms inside the inbox's transaction, and the periodic push
+ * conv_handle_inbound inside the inbox's transaction, and the periodic push
  * offers tasks to workers who may get one (engine_push_each ->
  * engine_offer_next -> conv_offer_render -> an 'unsolicited' outbound row).
  * Owns: the conversation's configuration and templates as the daemon holds
@@ -52,6 +52,7 @@ int serve_conv_setup(kz_daemon *d)
     c->max_replies_day = d->cfg.max_replies_day;
     c->max_stranger_day = d->cfg.max_stranger_day;
     c->max_total_day = d->cfg.max_total_day;
+    c->limits = d->cfg.limits;
     c->payout_min_minor = d->cfg.payout_min_minor;
     c->engine = d->cfg.engine;
     c->templates = d->templates;
@@ -62,8 +63,9 @@ kz_status serve_deliver(void *ctx, const inbox_msg *m, int64_t *message_id, kz_e
 {
     kz_daemon *d = ctx;
     conv_result res;
-    kz_status rc = conv_handle_sms(d->st, &d->conv, m->sender, m->text, strlen(m->text),
-                                   m->received_at, m->dedupe_key, &res, err);
+    conv_inbound in = {m->sender, m->text, strlen(m->text), m->received_at, m->dedupe_key,
+                       m->segments, m->binary};
+    kz_status rc = conv_handle_inbound(d->st, &d->conv, &in, &res, err);
     if (rc != KZ_OK)
         return rc;
     *message_id = res.message_id;
@@ -76,6 +78,12 @@ kz_status serve_deliver(void *ctx, const inbox_msg *m, int64_t *message_id, kz_e
              (long long)*message_id, conv_kind_name(res.command), m->segments,
              m->segments == 1 ? "" : "s", m->incomplete ? ", incomplete" : "", res.nreplies,
              res.nreplies == 1 ? "y" : "ies", res.limited ? ", a reply held back by limits" : "");
+    if (res.reason)
+        log_debug("inbox: message %lld from %s: %s", (long long)*message_id, m->sender,
+                  res.reason);
+    if (res.flag) /* once per number, limit and local day */
+        log_warn("limits: %s flagged %s (message %lld); logged once a day, see kazi flags",
+                 m->sender, res.flag, (long long)*message_id);
     return KZ_OK;
 }
 
@@ -116,9 +124,12 @@ static kz_status push_one(kz_daemon *d, int64_t worker_id, int64_t now, bool *of
     bool found = false;
     char phone[32], text[TMPL_OUT_CAP];
     int64_t mid = 0;
-    rc = engine_offer_next(d->st, &d->cfg.engine, worker_id, now, false, &o, &found, err);
-    if (rc == KZ_OK && found)
-        rc = qstore_worker_phone(d->q, worker_id, phone, sizeof phone, err);
+    bool room = false; /* under the number's cap of messages per local day */
+    rc = qstore_worker_phone(d->q, worker_id, phone, sizeof phone, err);
+    if (rc == KZ_OK)
+        rc = conv_day_cap_ok(d->st, &d->conv, phone, now, &room, err);
+    if (rc == KZ_OK && room)
+        rc = engine_offer_next(d->st, &d->cfg.engine, worker_id, now, false, &o, &found, err);
     if (rc == KZ_OK && found)
         rc = offer_text(d, phone, &o, text, sizeof text, err);
     if (rc == KZ_OK && found)

@@ -2,8 +2,10 @@
  * conv.c - one inbound SMS, start to finish (see conv.h): who sent it,
  * recording it once, routing the command (conv_cmds.c), holding replies
  * back when a number has had enough, queueing what is left, one transaction.
- * Owns: the rate limits and the order "record, act, queue, commit". Never
- * answers a number that is not a person; never sends.
+ * Owns: the reply limits and the order "record, size check, parse, rate
+ * check, act, repeat check, queue, mark, commit" (the inbound limits
+ * themselves are conv_abuse.c's). Never answers a number that is not a
+ * person; never sends.
  */
 #include "conv.h"
 
@@ -17,6 +19,7 @@
 #include "money.h"
 #include "pseudonym.h"
 #include "sms_text.h"
+#include "store_abuse.h"
 #include "utf8.h"
 
 /* Seconds in the rate-limit windows. */
@@ -35,6 +38,7 @@ void conv_config_defaults(conv_config *cfg)
     cfg->max_stranger_day = 2;
     cfg->max_total_day = 300;
     cfg->payout_min_minor = 5000; /* KSh 50: the smallest agent withdrawal */
+    cfg->limits = (conv_limits)CONV_LIMITS_DEFAULT;
     /* economics.md: M-Pesa agent withdrawal, KSh 11 for 50-100, KSh 29 for 101-1,500 */
     cfg->fees[0] = (conv_fee_tier){5000, 10000, 1100};
     cfg->fees[1] = (conv_fee_tier){10001, 150000, 2900};
@@ -80,19 +84,20 @@ kz_status conv_say(conv_ctx *c, const char *key, const tmpl_var *v, size_t n)
 
 kz_status conv_may_offer(conv_ctx *c, bool *ok)
 {
-    int64_t all = 0, plain = 0;
-    kz_status rc = store_conv_replies_since(c->st, c->peer, c->now - DAY, &all, &plain, c->err);
-    *ok = rc == KZ_OK && all < c->cfg->max_total_day;
-    return rc;
+    return conv_day_cap_ok(c->st, c->cfg, c->peer, c->now, ok, c->err);
 }
 
-/* Does this reply fit the number's limits? */
-static kz_status reply_allowed(conv_ctx *c, bool *ok)
+/* Does this reply fit the number's limits? *capped: the local day's cap is what bit. */
+static kz_status reply_allowed(conv_ctx *c, bool *ok, bool *capped)
 {
     const conv_config *cfg = c->cfg;
-    int64_t all_day, plain_day, all_hour, plain_hour;
+    int64_t all_day, plain_day, all_hour, plain_hour, all_local, plain_local;
+    *capped = false;
     kz_status rc = store_conv_replies_since(c->st, c->peer, c->now - DAY, &all_day, &plain_day,
                                             c->err);
+    if (rc == KZ_OK)
+        rc = store_conv_replies_since(c->st, c->peer, conv_day_start(cfg, c->now), &all_local,
+                                      &plain_local, c->err);
     if (rc == KZ_OK)
         rc = store_conv_replies_since(c->st, c->peer, c->now - HOUR, &all_hour, &plain_hour,
                                       c->err);
@@ -106,9 +111,10 @@ static kz_status reply_allowed(conv_ctx *c, bool *ok)
     }
     if (c->exempt) /* a STOP confirmation: at most one per STOP, by construction */
         *ok = true;
-    else if (all_day >= cfg->max_total_day)
+    else if (all_local >= cfg->max_total_day) {
         *ok = false;
-    else if (c->offer_assignment)
+        *capped = true;
+    } else if (c->offer_assignment)
         *ok = true; /* an offer: bounded by the engine's open-offer limit */
     else if (c->not_understood && strcmp(last, c->text) == 0)
         *ok = false; /* "not understood" twice in a row: maybe a robot, stay quiet */
@@ -162,13 +168,15 @@ static kz_status queue_reply(conv_ctx *c, conv_result *out)
 {
     if (!c->has_reply || c->peer[0] == '\0')
         return KZ_OK;
-    bool ok = false;
-    kz_status rc = reply_allowed(c, &ok);
+    bool ok = false, capped = false;
+    kz_status rc = reply_allowed(c, &ok, &capped);
     if (rc != KZ_OK)
         return rc;
     if (!ok) {
         out->limited = true;
-        return KZ_OK;
+        if (!c->reason)
+            c->reason = capped ? "reply_cap" : "reply_limit";
+        return capped ? conv_abuse_flag(c, out, "reply_cap") : KZ_OK;
     }
     int segs = (int)sms_count_segments(c->text, c->len);
     char key[64];
@@ -193,6 +201,8 @@ static kz_status act(conv_ctx *c, conv_result *out)
 {
     kz_status rc = conv_dispatch(c);
     if (rc == KZ_OK)
+        rc = conv_abuse_repeat(c, out);
+    if (rc == KZ_OK)
         rc = queue_reply(c, out);
     if (rc == KZ_OK && c->refund && !out->limited && c->is_worker)
         rc = engine_sms_refund(c->st, &c->cfg->engine, c->w.id, c->in_id, c->in_segments,
@@ -200,6 +210,19 @@ static kz_status act(conv_ctx *c, conv_result *out)
     if (rc == KZ_OK)
         rc = store_conv_inbound_done(c->st, c->in_id, c->ignored ? "ignored" : "handled",
                                      c->is_worker ? c->w.id : 0, c->now, c->err);
+    return rc;
+}
+
+/* A message the limits refused before acting: its one short reply (if any), 'ignored'. */
+static kz_status refuse(conv_ctx *c, conv_result *out)
+{
+    kz_status rc = c->reason && strcmp(c->reason, "rate") == 0 ? conv_abuse_repeat(c, out)
+                                                                  : KZ_OK;
+    if (rc == KZ_OK)
+        rc = queue_reply(c, out);
+    if (rc == KZ_OK)
+        rc = store_conv_inbound_done(c->st, c->in_id, "ignored", c->is_worker ? c->w.id : 0,
+                                     c->now, c->err);
     return rc;
 }
 
@@ -229,18 +252,45 @@ static void pick_lang(conv_ctx *c)
     snprintf(c->lang, sizeof c->lang, "%s", l);
 }
 
-static kz_status handle_tx(conv_ctx *c, const char *from, const char *body, const char *key,
+/* Parse, unless the size limits refuse the message unread; then the rate limit, then act. */
+static kz_status route_tx(conv_ctx *c, conv_cmd *cmd, const char *text, size_t len,
+                          conv_result *out)
+{
+    bool refused = false;
+    kz_status rc = conv_abuse_size(c, out, &refused);
+    if (rc != KZ_OK)
+        return rc;
+    if (!refused) {
+        conv_parse(text, len, cmd);
+        out->command = cmd->kind;
+    }
+    pick_lang(c);
+    if (refused)
+        return refuse(c, out);
+    rc = conv_abuse_rate(c, out, &refused);
+    if (rc != KZ_OK)
+        return rc;
+    return refused ? refuse(c, out) : act(c, out);
+}
+
+static kz_status handle_tx(conv_ctx *c, conv_cmd *cmd, const char *text, size_t len,
+                           const char *from, const char *body, const char *key,
                            conv_result *out)
 {
     kz_status rc = record(c, from, body, key, out);
     if (rc != KZ_OK || out->duplicate)
         return rc;
     out->message_id = c->in_id;
-    pick_lang(c);
-    if (out->sender != PHONE_PERSON) /* robots and short codes: recorded, never answered */
-        return store_conv_inbound_done(c->st, c->in_id, "ignored", 0, c->now, c->err);
-    rc = act(c, out);
-    out->worker_id = c->is_worker ? c->w.id : 0;
+    if (out->sender != PHONE_PERSON) { /* robots and short codes: recorded, never answered */
+        c->reason = "sender";
+        rc = store_conv_inbound_done(c->st, c->in_id, "ignored", 0, c->now, c->err);
+    } else {
+        rc = route_tx(c, cmd, text, len, out);
+        out->worker_id = c->is_worker ? c->w.id : 0;
+    }
+    if (rc == KZ_OK)
+        rc = store_abuse_mark(c->st, c->in_id, c->reason, c->has_norm, c->norm, c->err);
+    out->reason = c->reason;
     return rc;
 }
 
@@ -262,10 +312,20 @@ kz_status conv_handle_sms(kz_store *st, const conv_config *cfg, const char *from
                           const char *text, size_t len, int64_t received_at,
                           const char *dedupe_key, conv_result *out, kz_err *err)
 {
+    conv_inbound in = {from, text, len, received_at, dedupe_key, 0, false};
+    return conv_handle_inbound(st, cfg, &in, out, err);
+}
+
+kz_status conv_handle_inbound(kz_store *st, const conv_config *cfg, const conv_inbound *in,
+                              conv_result *out, kz_err *err)
+{
+    const char *from = in->from, *text = in->text, *dedupe_key = in->dedupe_key;
+    size_t len = in->len;
+    int64_t received_at = in->received_at;
     memset(out, 0, sizeof *out);
     if (!cfg->templates)
         return kz_err_set(err, KZ_ERR_STATE, KZ_NO_OFFSET, "no message templates loaded");
-    conv_cmd *cmd = malloc(sizeof *cmd);
+    conv_cmd *cmd = calloc(1, sizeof *cmd);
     conv_ctx *c = calloc(1, sizeof *c);
     char *body = clean_body(text ? text : "", text ? len : 0);
     if (!cmd || !c || !body) {
@@ -274,12 +334,13 @@ kz_status conv_handle_sms(kz_store *st, const conv_config *cfg, const char *from
         free(body);
         return kz_err_set(err, KZ_ERR_NOMEM, KZ_NO_OFFSET, "out of memory");
     }
-    conv_parse(text, text ? len : 0, cmd);
-    *c = (conv_ctx){.st = st, .cfg = cfg, .err = err, .cmd = cmd, .now = received_at};
+    *c = (conv_ctx){.st = st, .cfg = cfg, .err = err, .cmd = cmd, .now = received_at,
+                    .body = body, .binary = in->binary};
     out->command = cmd->kind;
     out->sender = phone_normalise(from ? from : "", cfg->country, c->peer);
     size_t segs = sms_count_segments(body, strlen(body));
     c->in_segments = segs < 1 ? 1 : (int)segs;
+    c->parts = in->parts > 0 ? in->parts : c->in_segments;
     char key[96];
     if (!dedupe_key || !*dedupe_key)
         derive_key(from ? from : "", text ? text : "", text ? len : 0, received_at, key,
@@ -290,7 +351,7 @@ kz_status conv_handle_sms(kz_store *st, const conv_config *cfg, const char *from
     int own = !store_conv_in_tx(st);
     kz_status rc = own ? store_begin(st, err) : KZ_OK;
     if (rc == KZ_OK)
-        rc = handle_tx(c, from ? from : "", body, key, out);
+        rc = handle_tx(c, cmd, text, text ? len : 0, from ? from : "", body, key, out);
     if (own && rc == KZ_OK && out->duplicate)
         store_rollback(st);
     else if (own && rc == KZ_OK)

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conv_limits.h"
 #include "conv_parse.h"
 #include "engine.h"
 #include "phone.h"
@@ -41,10 +42,11 @@ typedef struct conv_config {
     int max_replies_hour;     /* replies without a task offer, per number, per hour */
     int max_replies_day;      /* ... per 24 hours */
     int max_stranger_day;     /* replies to a number that never joined, per 24 hours */
-    int max_total_day;        /* every reply, offers included, per number per 24 hours */
+    int max_total_day;        /* every reply, offers included, per number per local day */
     int64_t payout_min_minor; /* smallest PAY */
     size_t nfees;
     conv_fee_tier fees[CONV_FEE_TIERS];
+    conv_limits limits;       /* inbound abuse limits (tasks/conv_abuse.c) */
     engine_config engine;
     const tmpl_set *templates; /* loaded by the caller (tmpl_load_dir); required */
 } conv_config;
@@ -68,6 +70,8 @@ typedef struct conv_result {
     conv_kind command;
     int64_t worker_id;    /* 0 if the sender is not a worker */
     bool limited;         /* a reply was held back by the rate limits */
+    const char *reason;   /* static: why it was not acted on or not answered, NULL if it was */
+    const char *flag;     /* static: a limit this number reached for the first time today */
     size_t nreplies;
     conv_reply replies[CONV_MAX_REPLIES];
 } conv_result;
@@ -87,6 +91,33 @@ typedef struct conv_result {
 kz_status conv_handle_sms(kz_store *st, const conv_config *cfg, const char *from,
                           const char *text, size_t len, int64_t received_at,
                           const char *dedupe_key, conv_result *out, kz_err *err);
+
+/* One inbound SMS as the daemon's inbox hands it over. */
+typedef struct conv_inbound {
+    const char *from;       /* as the modem gave it */
+    const char *text;       /* UTF-8 (bad bytes are cleaned), len bytes */
+    size_t len;
+    int64_t received_at;
+    const char *dedupe_key; /* NULL: derived as in conv_handle_sms */
+    int parts;              /* SMS parts the sender sent; 0: counted from the text */
+    bool binary;            /* 8-bit data or an application port: a machine's, never read */
+} conv_inbound;
+
+/*
+ * conv_handle_sms with what the inbox knows beyond the text: the parts the
+ * sender sent and whether the message is binary. The inbound limits
+ * (conv_limits.h) apply to both: a refused message is still recorded,
+ * with messages.reason saying why.
+ */
+kz_status conv_handle_inbound(kz_store *st, const conv_config *cfg, const conv_inbound *in,
+                              conv_result *out, kz_err *err);
+
+/*
+ * May one more message (an offer Kazi pushes) go to phone today? *ok is
+ * false once phone has had max_total_day messages since local midnight.
+ */
+kz_status conv_day_cap_ok(kz_store *st, const conv_config *cfg, const char *phone, int64_t now,
+                          bool *ok, kz_err *err);
 
 /* ---- messages Kazi sends on its own (conv_notice.c, conv_push.c) ---- */
 

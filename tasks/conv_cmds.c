@@ -150,6 +150,7 @@ static kz_status answer_outcome(conv_ctx *c, const engine_answer_result *r, int 
     snprintf(ref, sizeof ref, "%d", r->ref ? r->ref : asked_ref);
     snprintf(n, sizeof n, "%d", r->n_options);
     tmpl_var v[] = {{"ref", ref}, {"n", n}, {"open", ""}};
+    c->took_answer = r->status == ENGINE_ANSWER_OK || r->status == ENGINE_ANSWER_LATE;
     switch (r->status) {
     case ENGINE_ANSWER_OK: return answered(c, r);
     case ENGINE_ANSWER_TWICE: return conv_say(c, "twice", v, 1);

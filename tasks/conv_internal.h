@@ -31,6 +31,14 @@ typedef struct conv_ctx {
     bool refund;           /* reimburse the worker's SMS (commands; answers pay their own) */
     bool ignored;          /* nothing was done (empty, junk): the message is 'ignored' */
     bool not_understood;   /* the reply says "not understood": never twice in a row an hour */
+    /* the inbound limits (conv_abuse.c) */
+    const char *body;      /* the cleaned text */
+    int parts;             /* parts the sender sent */
+    bool binary;
+    bool took_answer;      /* the engine recorded it as an answer */
+    bool has_norm;         /* norm is the normalised text's hash (not an answer, not empty) */
+    int64_t norm;
+    const char *reason;    /* static: why not acted on / not answered (messages.reason) */
 } conv_ctx;
 
 /* Render key into c->text as the reply. */
@@ -60,6 +68,23 @@ void conv_local(const conv_ctx *c, int64_t t, conv_time_form form, char *out, si
 kz_status conv_hist(conv_ctx *c);
 kz_status conv_cert(conv_ctx *c);
 kz_status conv_check(conv_ctx *c);
+
+/* ---- the inbound limits (conv_abuse.c); each sets c->reason when it bites ---- */
+
+/* Before the parser: a binary message (no reply) or an oversized one (one short reply). */
+kz_status conv_abuse_size(conv_ctx *c, conv_result *out, bool *refused);
+
+/* After the parser: past the number's inbound rate (STOP passes; one notice a window). */
+kz_status conv_abuse_rate(conv_ctx *c, conv_result *out, bool *refused);
+
+/* After acting: the same text again and again (no answer, no offer) is not answered. */
+kz_status conv_abuse_repeat(conv_ctx *c, conv_result *out);
+
+/* Record that limit kind bit (number_flags); out->flag names it the first time today. */
+kz_status conv_abuse_flag(conv_ctx *c, conv_result *out, const char *kind);
+
+/* Unix time of the local midnight that began the day of t. */
+int64_t conv_day_start(const conv_config *cfg, int64_t t);
 
 /* Route the parsed command (conv_cmds.c). */
 kz_status conv_dispatch(conv_ctx *c);

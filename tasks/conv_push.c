@@ -15,8 +15,6 @@
 #include "sms_text.h"
 #include "store_conv.h"
 
-#define DAY 86400
-
 /* Queue offer o to the worker at phone; fill *out. */
 static kz_status push_queue(kz_store *st, const conv_config *cfg, const store_conv_worker *w,
                             const char *phone, const engine_offer *o, int64_t now,
@@ -49,9 +47,9 @@ static kz_status push_tx(kz_store *st, const conv_config *cfg, int64_t worker_id
     kz_status rc = store_conv_worker_by_id(st, worker_id, &w, phone, sizeof phone, &found, err);
     if (rc != KZ_OK || !found || strcmp(w.state, "stopped") == 0)
         return rc;
-    int64_t all = 0, plain = 0;
-    rc = store_conv_replies_since(st, phone, now - DAY, &all, &plain, err);
-    if (rc != KZ_OK || all >= cfg->max_total_day)
+    bool ok = false;
+    rc = conv_day_cap_ok(st, cfg, phone, now, &ok, err);
+    if (rc != KZ_OK || !ok)
         return rc;
     engine_offer o;
     rc = engine_offer_next(st, &cfg->engine, worker_id, now, false, &o, &found, err);

@@ -473,6 +473,32 @@ static const char schema_v5[] =
     "  PRIMARY KEY (retainer_id, day)"
     ") WITHOUT ROWID;";
 
+/*
+ * Step 6: inbound abuse limits (tasks/conv_abuse.c, docs/sms-commands.md
+ * "Limits"). messages.reason says why an inbound message was not acted on
+ * or not answered ('binary', 'oversized', 'rate', 'repeat', 'reply_cap',
+ * 'reply_limit', 'sender'); messages.norm_hash is the hash of an inbound
+ * message's normalised text when it was not taken as an answer (answers
+ * never count as repeats). number_flags records, once per number, kind and
+ * local day, that a limit was reached (`kazi flags`), so each is logged once.
+ */
+static const char schema_v6[] =
+    "ALTER TABLE messages ADD COLUMN reason TEXT;"
+    "ALTER TABLE messages ADD COLUMN norm_hash INTEGER;"
+    "CREATE INDEX messages_repeat ON messages(peer, norm_hash, created_at)"
+    "  WHERE direction = 'in' AND norm_hash IS NOT NULL;"
+    "CREATE TABLE number_flags ("
+    "  peer       TEXT NOT NULL,"
+    "  kind       TEXT NOT NULL CHECK (kind IN ('rate','repeat','reply_cap','oversized','binary')),"
+    "  day        TEXT NOT NULL CHECK (length(day) = 10),"
+    "  first_at   INTEGER NOT NULL,"
+    "  last_at    INTEGER NOT NULL,"
+    "  hits       INTEGER NOT NULL DEFAULT 1 CHECK (hits >= 1),"
+    "  message_id INTEGER REFERENCES messages(id),"
+    "  PRIMARY KEY (peer, kind, day)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX number_flags_last ON number_flags(last_at);";
+
 /* The steps, in order; index i is version i+1. Append only. */
 static const migration migrations[] = {
     {"the product schema", schema_v1},
@@ -480,6 +506,7 @@ static const migration migrations[] = {
     {"daemon queues: inbox and outbox parts, daily SMS counts", schema_v3},
     {"review settlements, messages by peer", schema_v4},
     {"payouts: one in flight, events, provider SMS, float, retainer days", schema_v5},
+    {"inbound abuse limits: reasons, repeat hashes, number flags", schema_v6},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

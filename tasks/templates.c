@@ -103,6 +103,9 @@ static const tmpl_key keys[] = {
     /* payouts the daemon made (gateway/serve_pay.c) */
     {"paid", "amount provider code"},
     {"pay_failed", "amount provider"},
+    /* inbound limits (tasks/conv_abuse.c) */
+    {"in_too_long", "max"},
+    {"slow_down", "n"},
 };
 
 #define N_KEYS (sizeof keys / sizeof keys[0])
