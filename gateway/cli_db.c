@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -53,6 +54,8 @@ int cli_db_open(const char *path, int create, kz_store **out)
 {
     kz_err err;
     kz_err_clear(&err);
+    if (create)
+        umask(077); /* what this command creates holds workers' numbers and money */
     if (store_open(path, create ? STORE_OPEN_CREATE : 0, out, &err) != KZ_OK) {
         fprintf(stderr, "kazi: %s\n", err.msg);
         return CLI_FAIL;

@@ -34,7 +34,9 @@
 const char *cli_db_path(const char *given);
 
 /*
- * Open the store at path (creating it only if create is set). On failure
+ * Open the store at path (creating it only if create is set; then the
+ * process umask becomes 077, so nothing it makes is readable by others, and
+ * a new database file is mode 0600). On failure
  * prints "kazi: PATH: reason" on stderr and returns CLI_FAIL; else CLI_OK and
  * *out is the handle (store_close it).
  */

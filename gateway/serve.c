@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,18 +33,6 @@ typedef struct serve_opts {
     bool check;
     bool print_reference;
 } serve_opts;
-
-int64_t serve_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t serve_now(void)
-{
-    return (int64_t)time(NULL);
-}
 
 void serve_outbox_settings(const kz_config *cfg, outbox_settings *out)
 {
@@ -144,7 +133,7 @@ static int take_lock(const char *database)
 {
     char path[CFG_PATH_CAP + 8];
     snprintf(path, sizeof path, "%s.lock", database);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         fprintf(stderr, "kazi serve: %s: %s\n", path, strerror(errno));
         return -1;
@@ -166,7 +155,7 @@ static int take_lock(const char *database)
     return fd;
 }
 
-static int open_store(kz_daemon *d)
+int serve_open_store(kz_daemon *d)
 {
     kz_err err;
     kz_err_clear(&err);
@@ -206,9 +195,23 @@ static void give_files(const char *database, uid_t uid, gid_t gid)
     }
 }
 
+/* Real, effective and saved ids are all pw's, and root cannot be taken back. */
+static bool dropped_for_good(const struct passwd *pw)
+{
+    uid_t ru, eu, su;
+    gid_t rg, eg, sg;
+    if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0)
+        return false;
+    if (ru != pw->pw_uid || eu != pw->pw_uid || su != pw->pw_uid || rg != pw->pw_gid ||
+        eg != pw->pw_gid || sg != pw->pw_gid)
+        return false;
+    return setuid(0) != 0 && seteuid(0) != 0;
+}
+
 /*
  * Started as root with --user: hand the database files to user, then
- * setgroups (initgroups), setgid, setuid, and check root cannot come back.
+ * initgroups (its supplementary groups: dialout opens the serial ports on a
+ * restart of a modem), setresgid, setresuid, and check root cannot come back.
  */
 static int drop_privileges(const char *user, const char *database)
 {
@@ -222,16 +225,18 @@ static int drop_privileges(const char *user, const char *database)
         return -1;
     }
     give_files(database, pw->pw_uid, pw->pw_gid);
-    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-        setuid(pw->pw_uid) != 0) {
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+        setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||
+        setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
         log_error("dropping privileges to %s: %s", user, strerror(errno));
         return -1;
     }
-    if (setuid(0) == 0 || geteuid() != pw->pw_uid) {
+    if (!dropped_for_good(pw)) {
         log_error("dropping privileges to %s did not stick", user);
         return -1;
     }
-    log_info("running as user %s (uid %ld)", user, (long)pw->pw_uid);
+    log_info("running as user %s (uid %ld, gid %ld, %d groups)", user,
+             (long)pw->pw_uid, (long)pw->pw_gid, getgroups(0, NULL));
     return 0;
 }
 
@@ -280,9 +285,10 @@ int cmd_serve(int argc, char **argv)
         return CLI_FAIL;
     }
     log_setup("kazi", (log_level)d->cfg.log_level, d->cfg.syslog);
+    umask(077); /* the lock, the database, its WAL and shm: owner only */
     int lockfd = take_lock(d->cfg.database);
     rc = CLI_FAIL;
-    if (lockfd >= 0 && loop_signals_init(d) == 0 && serve_conv_setup(d) == 0 && open_store(d) == 0 &&
+    if (lockfd >= 0 && loop_signals_init(d) == 0 && serve_conv_setup(d) == 0 && serve_open_store(d) == 0 &&
         serve_modems_open(d) == 0 && serve_pay_open(d) == 0 && (!o.user || drop_privileges(o.user, d->cfg.database) == 0)) {
         log_info("kazi serve started: database %s, %zu modem(s), pid %ld", d->cfg.database,
                  d->nmodems, (long)getpid());

@@ -7,10 +7,13 @@
  */
 #include "store_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Milliseconds a connection waits for another writer before SQLITE_BUSY. */
 #define STORE_BUSY_MS 10000
@@ -238,12 +241,31 @@ static kz_status configure(kz_store *st, kz_err *err)
     return KZ_OK;
 }
 
+/*
+ * A new database file starts empty with mode 0600 (whatever the umask): it
+ * holds workers' phone numbers and money, and SQLite gives its -wal and -shm
+ * files the database file's mode. ":memory:" and "" are not files.
+ */
+static kz_status create_private(const char *path, kz_err *err)
+{
+    if (!path[0] || strcmp(path, ":memory:") == 0)
+        return KZ_OK;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EEXIST)
+        return kz_err_set(err, KZ_ERR_IO, KZ_NO_OFFSET, "%s: %s", path, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return KZ_OK;
+}
+
 kz_status store_open(const char *path, unsigned flags, kz_store **out, kz_err *err)
 {
     *out = NULL;
     struct stat sb;
     if (!(flags & STORE_OPEN_CREATE) && stat(path, &sb) != 0)
         return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "%s: no such database", path);
+    if ((flags & STORE_OPEN_CREATE) && create_private(path, err) != KZ_OK)
+        return KZ_ERR_IO;
     kz_store *st = calloc(1, sizeof *st);
     if (!st)
         return kz_err_set(err, KZ_ERR_NOMEM, KZ_NO_OFFSET, "out of memory");
