@@ -108,18 +108,21 @@ static void read_signals(kz_daemon *d)
 
 /* ---- I/O ---- */
 
-static int poll_timeout(const kz_daemon *d, int64_t now_ms)
+static int poll_timeout(const kz_daemon *d, int64_t now_ms, int max_wait_ms)
 {
-    int64_t wait = MAX_WAIT_MS;
+    int64_t wait = max_wait_ms;
     for (size_t i = 0; i < d->nmodems; i++) {
         int64_t dl = modem_next_deadline(d->modems[i]->m) - now_ms;
         if (dl < wait)
             wait = dl < 0 ? 0 : dl;
     }
+    int64_t power = serve_power_next_deadline(d) - now_ms; /* power-cycle commands */
+    if (power < wait)
+        wait = power < 0 ? 0 : power;
     return (int)wait;
 }
 
-static void poll_once(kz_daemon *d)
+static void poll_once(kz_daemon *d, int max_wait_ms)
 {
     struct pollfd pfd[CFG_MAX_MODEMS + 1];
     serve_modem *who[CFG_MAX_MODEMS + 1];
@@ -133,7 +136,7 @@ static void poll_once(kz_daemon *d)
         pfd[n] = (struct pollfd){.fd = fd, .events = modem_poll_events(d->modems[i]->m)};
         who[n++] = d->modems[i];
     }
-    int rc = poll(pfd, (nfds_t)n, poll_timeout(d, serve_now_ms()));
+    int rc = poll(pfd, (nfds_t)n, poll_timeout(d, serve_now_ms(), max_wait_ms));
     if (rc < 0 && errno != EINTR)
         log_error("poll: %s", strerror(errno));
     for (size_t i = 1; rc > 0 && i < n; i++)
@@ -215,24 +218,27 @@ static void push(kz_daemon *d, int64_t now)
     d->outbox_dirty = true;
 }
 
+bool loop_step(kz_daemon *d, int max_wait_ms)
+{
+    poll_once(d, max_wait_ms);
+    serve_power_tick(d, serve_now_ms());
+    int64_t now = serve_now();
+    run_inbox(d, now);
+    if (d->stopping)
+        return outbox_in_flight(d->ob) == 0 || serve_now_ms() >= d->stop_deadline_ms;
+    housekeeping(d, now);
+    serve_pay_tick(d, now);
+    push(d, now);
+    run_outbox(d, now);
+    return false;
+}
+
 int loop_run(kz_daemon *d)
 {
     serve_modems_snapshot(d);
     d->outbox_dirty = d->inbox_dirty = true;
-    for (;;) {
-        poll_once(d);
-        int64_t now = serve_now();
-        run_inbox(d, now);
-        if (d->stopping) {
-            if (outbox_in_flight(d->ob) == 0 || serve_now_ms() >= d->stop_deadline_ms)
-                break;
-            continue;
-        }
-        housekeeping(d, now);
-        serve_pay_tick(d, now);
-        push(d, now);
-        run_outbox(d, now);
-    }
+    while (!loop_step(d, MAX_WAIT_MS))
+        ;
     serve_modems_snapshot(d);
     log_info("stopped cleanly (%d part(s) still without an outcome)", outbox_in_flight(d->ob));
     return 0;

@@ -26,6 +26,7 @@ typedef struct serve_modem {
     modem *m;
     struct kz_daemon *d;
     modem_state state;
+    struct serve_power *power;    /* gateway/serve_power.c; NULL until the modem is dead */
 } serve_modem;
 
 typedef struct kz_daemon {
@@ -46,9 +47,27 @@ typedef struct kz_daemon {
     struct serve_pay *pay;        /* gateway/serve_pay.c; NULL: no payouts */
 } kz_daemon;
 
+/* ---- serve_clock.c ---- */
+
 /* Monotonic milliseconds (the modems' clock) and Unix seconds (the store's). */
 int64_t serve_now_ms(void);
 int64_t serve_now(void);
+
+/* A replacement for both clocks (tests in simulated time); ctx is passed back. */
+typedef struct serve_clock {
+    int64_t (*now_ms)(void *ctx);
+    int64_t (*now_s)(void *ctx);
+    void *ctx;
+} serve_clock;
+
+/* Tests only: read c's clocks from now on (copied); NULL: the real clocks again. */
+void serve_clock_set(const serve_clock *c);
+
+/* ---- serve.c ---- */
+
+/* Open the database, the queues, the inbox and the outbox, and run the outbox's
+ * after-crash recovery. 0 or -1 (logged). */
+int serve_open_store(kz_daemon *d);
 
 /* The outbox knobs from a configuration. */
 void serve_outbox_settings(const kz_config *cfg, outbox_settings *out);
@@ -70,6 +89,25 @@ void serve_modems_reload(kz_daemon *d, const kz_config *next);
 /* Save each modem's snapshot to the modems table (`kazi status`). */
 void serve_modems_snapshot(kz_daemon *d);
 
+/* ---- serve_power.c ---- */
+
+/* A modem's on_state, forwarded: notes a dead modem and a cycled one's return
+ * (never forks or restarts here: serve_power_tick does). */
+void serve_power_on_state(serve_modem *sm, modem_state state, int64_t now_ms);
+
+/* Every loop turn: start, reap or kill power-cycle commands, restart modems. */
+void serve_power_tick(kz_daemon *d, int64_t now_ms);
+
+/* Earliest time serve_power_tick has work (INT64_MAX: none). */
+int64_t serve_power_next_deadline(const kz_daemon *d);
+
+/* For the modems table: *state and why (cap bytes) while a power cycle shapes
+ * them; false (untouched) otherwise. */
+bool serve_power_describe(const serve_modem *sm, const char **state, char *why, size_t cap);
+
+/* The modem closes: a running command is killed and reaped; frees sm->power. */
+void serve_power_stop(serve_modem *sm);
+
 /* ---- loop.c ---- */
 
 /* Block the daemon's signals and open the signalfd. 0 or -1 (logged). */
@@ -77,6 +115,14 @@ int loop_signals_init(kz_daemon *d);
 
 /* Run until SIGTERM/SIGINT and a clean stop. Returns the process exit status. */
 int loop_run(kz_daemon *d);
+
+/*
+ * One turn of the loop: poll the modems and signals for at most max_wait_ms
+ * (less when a modem deadline comes first), then the work that is due.
+ * Returns true when a clean stop (d->stopping) has finished. loop_run is
+ * this in a loop; tests drive it directly with a replaced clock.
+ */
+bool loop_step(kz_daemon *d, int max_wait_ms);
 
 /* ---- serve_conv.c ---- */
 
