@@ -46,7 +46,7 @@ const cfg_modem *config_modem_find(const kz_config *cfg, const char *name)
 bool config_modem_same_device(const cfg_modem *a, const cfg_modem *b)
 {
     return strcmp(a->port, b->port) == 0 && a->baud == b->baud && strcmp(a->pin, b->pin) == 0 &&
-           a->storage == b->storage;
+           a->storage == b->storage && a->driver == b->driver;
 }
 
 static size_t diff_modems(const kz_config *a, const kz_config *b,

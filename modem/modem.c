@@ -2,7 +2,8 @@
  * modem.c - the modem object and its public glue: creation, the event-loop
  * entry points (fd, poll events, I/O, timers, deadline), state changes and
  * reports, and the job wrapper every AT command of the driver goes through
- * (timeouts -> modem_recover.c; +CMS ERROR: 322 -> sweep).
+ * (timeouts -> modem_recover.c; +CMS ERROR: 322 -> sweep). With driver =
+ * gammu each entry point hands over to modem_gammu.c instead.
  * Owns the object's lifetime and its timers. Never blocks, sleeps, reads a
  * clock, logs or exits; the PIN is never put in any report.
  */
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modem_gammu.h"
 #include "modem_internal.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
@@ -260,6 +262,9 @@ static kz_status check_config(const modem_config *cfg, kz_err *err)
 {
     if (!cfg || !cfg->port || !*cfg->port)
         return kz_err_set(err, KZ_ERR_INVALID, KZ_NO_OFFSET, "modem: no port given");
+    if (cfg->driver != MODEM_DRIVER_AT && cfg->driver != MODEM_DRIVER_GAMMU)
+        return kz_err_set(err, KZ_ERR_INVALID, KZ_NO_OFFSET, "modem %s: unknown driver %d",
+                          cfg->port, (int)cfg->driver);
     if (cfg->baud < 0 || cfg->cmd_timeout_ms < 0 || cfg->poll_interval_ms < 0 ||
         cfg->sweep_interval_ms < 0 || cfg->reopen_interval_ms < 0 || cfg->max_resets < 0 ||
         cfg->ussd_timeout_ms < 0 || cfg->boot_wait_ms < 0)
@@ -334,6 +339,10 @@ modem *modem_new(const modem_config *cfg, const modem_callbacks *cb, kz_err *err
     m->csms_service = -1;
     m->quirk = modem_quirk_find("", "");
     reset_timers(m);
+    if (m->cfg.driver == MODEM_DRIVER_GAMMU && modem_gammu_start(m, err) != KZ_OK) {
+        modem_free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -342,6 +351,7 @@ void modem_free(modem *m)
     if (!m)
         return;
     m->cb = (modem_callbacks){0}; /* nothing reported while tearing down */
+    modem_gammu_stop(m);
     if (m->chan)
         at_chan_detach(m->chan, KZ_ERR_STATE);
     at_chan_free(m->chan);
@@ -359,11 +369,15 @@ void modem_free(modem *m)
 
 int modem_fd(const modem *m)
 {
+    if (m->gm)
+        return modem_gammu_fd(m);
     return at_chan_fd(m->chan);
 }
 
 short modem_poll_events(const modem *m)
 {
+    if (m->gm)
+        return modem_gammu_poll_events(m);
     return at_chan_poll_events(m->chan);
 }
 
@@ -371,6 +385,8 @@ kz_status modem_on_io(modem *m, short revents, int64_t now_ms)
 {
     if (now_ms > m->now)
         m->now = now_ms;
+    if (m->gm)
+        return modem_gammu_on_io(m, revents);
     if (!m->port)
         return KZ_OK;
     kz_err err;
@@ -398,6 +414,8 @@ kz_status modem_tick(modem *m, int64_t now_ms)
 {
     if (now_ms > m->now)
         m->now = now_ms;
+    if (m->gm)
+        return modem_gammu_tick(m);
     if (m->st.state == MODEM_CLOSED)
         modem_reopen_tick(m);
     if (!m->port)
@@ -430,6 +448,8 @@ static void earliest(int64_t *best, int64_t t)
 int64_t modem_next_deadline(const modem *m)
 {
     int64_t best = MODEM_NEVER;
+    if (m->gm)
+        return modem_gammu_deadline(m);
     if (m->st.state == MODEM_CLOSED)
         return m->next_reopen;
     if (!m->port)
@@ -455,12 +475,20 @@ int64_t modem_next_deadline(const modem *m)
 void modem_get_status(const modem *m, modem_status *out)
 {
     *out = m->st;
+    if (m->gm) {
+        out->send_queue = m->sq_len + (m->send_inflight ? 1 : 0);
+        return;
+    }
     out->rx_bytes = m->port ? at_chan_rx_bytes(m->chan) : m->st.rx_bytes;
     out->send_queue = m->sq_len;
 }
 
 void modem_restart(modem *m)
 {
+    if (m->gm) {
+        modem_gammu_restart(m);
+        return;
+    }
     modem_close_port(m);
     m->resets_in_row = 0;
     reset_timers(m);

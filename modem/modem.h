@@ -4,6 +4,8 @@
  * and by periodic AT+CMGL=4 sweeps), deleting only after the receiver has
  * committed, status reports matched to message references, USSD sessions,
  * and recovery (timeout -> retry -> reset -> re-init; port gone -> reopen).
+ * With driver = gammu the same contract is kept through libgammu on a worker
+ * thread of the modem's own (modem_gammu*.c, docs/gammu-driver.md).
  * Owns: the modem's state machine and its command queue. It is driven by
  * the caller's event loop (poll on modem_fd, modem_on_io, modem_tick) and
  * never blocks, never sleeps, never calls time() (the clock is passed in),
@@ -33,6 +35,12 @@ typedef enum modem_state {
     MODEM_DEAD          /* resets failed; needs a power cycle (the daemon's hook) */
 } modem_state;
 
+/* Which backend drives the device (the contract below is the same for both). */
+typedef enum modem_driver {
+    MODEM_DRIVER_AT = 0,  /* our own AT driver (default) */
+    MODEM_DRIVER_GAMMU    /* libgammu (connection "at"), on a worker thread of its own */
+} modem_driver;
+
 typedef struct modem_config {
     const char *name;       /* "m1": used in every report */
     const char *port;       /* device path: /dev/ttyUSB2, /dev/serial/by-id/..., a pty link */
@@ -47,6 +55,7 @@ typedef struct modem_config {
     int ussd_timeout_ms;    /* 0: 60000 (no answer from the network, or none from us) */
     int boot_wait_ms;       /* 0: 10000 (after AT+CFUN=1,1 before talking again) */
     bool probe_only;        /* `kazi modem probe`: never read, delete or sweep messages */
+    modem_driver driver;    /* MODEM_DRIVER_AT unless set */
 } modem_config;
 
 typedef struct modem_status {
@@ -105,7 +114,8 @@ modem *modem_new(const modem_config *cfg, const modem_callbacks *cb, kz_err *err
  * queued are not reported (the caller's outbox still holds them). */
 void modem_free(modem *m);
 
-/* fd to poll, or -1 while closed; events to poll for (POLLIN, plus POLLOUT when output waits). */
+/* fd to poll, or -1 while closed; events to poll for (POLLIN, plus POLLOUT when output waits).
+ * driver = gammu: always the backend's eventfd (POLLIN), readable when its worker has news. */
 int modem_fd(const modem *m);
 short modem_poll_events(const modem *m);
 
@@ -133,11 +143,14 @@ int64_t modem_next_deadline(const modem *m);
  * KZ_ERR_STATE unless READY; KZ_ERR_BUSY when the queue is full;
  * KZ_ERR_INVALID for send_id 0 or a PDU whose lengths disagree. After
  * KZ_OK the outcome comes through on_sent exactly once (never from inside
- * this call): sent with its TP-MR; a +CMS/+CME error; KZ_ERR_TIMEOUT
- * (possibly sent: the modem did not answer); KZ_ERR_IO (port gone, or the
- * modem left READY for longer than twice the AT+CMGS timeout) - the last
- * two retryable. A send waiting in the queue when the modem resets waits
- * for it to be ready again.
+ * this call): sent with its TP-MR (a "+CMGS: <mr>" counts as sent even if
+ * the OK after it was lost); a +CMS/+CME error; KZ_ERR_TIMEOUT (possibly
+ * sent: the modem did not answer); KZ_ERR_STATE (possibly sent: the PDU
+ * went out, then the modem rebooted, was reset or its port closed before it
+ * answered); KZ_ERR_IO (the PDU never went out: port gone, or the modem
+ * left READY for longer than twice the AT+CMGS timeout) - the last three
+ * retryable. A send waiting in the queue when the modem resets waits for it
+ * to be ready again.
  */
 kz_status modem_send_pdu(modem *m, uint64_t send_id, const sms_pdu *pdu);
 

@@ -9,6 +9,7 @@
  *   modem_ussd.c    USSD sessions
  *   modem_recover.c timeouts, resets, port loss and reopening, MODEM_DEAD
  *   modem_quirks.c  the quirks table
+ *   modem_gammu*.c  the libgammu backend (driver = gammu), entry points in modem_gammu.h
  * Private to modem/modem*.c; never included elsewhere (tests included).
  */
 #ifndef KAZI_MODEM_INTERNAL_H
@@ -133,6 +134,9 @@ struct modem {
     int64_t reboot_at;    /* when the last reboot we did not ask for was noticed */
     bool boot_interrupted; /* a reboot URC has just ended a command's wait */
     char last_open_error[200];
+
+    /* driver = gammu: the libgammu backend (modem_gammu.c); NULL for the AT driver */
+    struct modem_gammu *gm;
 };
 
 /* modem.c */

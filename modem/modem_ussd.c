@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "modem_gammu.h"
 #include "modem_internal.h"
 
 static void session_close(modem *m)
@@ -113,6 +114,8 @@ static kz_status send_request(modem *m, uint64_t id, const char *text)
 
 kz_status modem_ussd_start(modem *m, uint64_t session_id, const char *code)
 {
+    if (m->gm)
+        return modem_gammu_ussd_start(m, session_id, code);
     if (session_id == 0 || !code)
         return KZ_ERR_INVALID;
     if (m->st.state != MODEM_READY)
@@ -129,6 +132,8 @@ kz_status modem_ussd_start(modem *m, uint64_t session_id, const char *code)
 
 kz_status modem_ussd_reply(modem *m, uint64_t session_id, const char *answer)
 {
+    if (m->gm)
+        return modem_gammu_ussd_reply(m, session_id, answer);
     if (!m->ussd_open || m->ussd_id != session_id)
         return KZ_ERR_NOTFOUND;
     if (m->ussd_waiting)
@@ -140,6 +145,8 @@ kz_status modem_ussd_reply(modem *m, uint64_t session_id, const char *answer)
 
 kz_status modem_ussd_cancel(modem *m, uint64_t session_id)
 {
+    if (m->gm)
+        return modem_gammu_ussd_cancel(m, session_id);
     if (!m->ussd_open || m->ussd_id != session_id)
         return KZ_ERR_NOTFOUND;
     session_close(m);

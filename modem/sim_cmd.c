@@ -202,6 +202,21 @@ static sim_res cmd_cgreg(sim_engine *e, sim_op op, const char *args, sim_buf *ou
     return int_setting(op, args, out, "+CGREG", &e->cgreg_n, 0, 2);
 }
 
+/* +CGATT: packet attach follows registration (libgammu asks for it with the network info). */
+static sim_res cmd_cgatt(sim_engine *e, sim_op op, const char *args, sim_buf *out)
+{
+    int attached = sim_creg_stat(e) == 1;
+    if (op == SIM_OP_READ) {
+        sim_line(out, "+CGATT: %d", attached);
+        return sim_ok();
+    }
+    if (op == SIM_OP_TEST) {
+        sim_line(out, "+CGATT: (0,1)");
+        return sim_ok();
+    }
+    return int_setting(op, args, out, "+CGATT", &attached, 0, 1);
+}
+
 static sim_res cmd_csq(sim_engine *e, sim_op op, const char *args, sim_buf *out)
 {
     (void)args;
@@ -341,6 +356,7 @@ static const sim_cmd_entry general_commands[] = {
     {"+CIMI", cmd_cimi, false, false}, {"+CCID", cmd_ccid, false, false},
     {"+CMEE", cmd_cmee, false, false}, {"+CPIN", cmd_cpin, false, false},
     {"+CREG", cmd_creg, false, false}, {"+CGREG", cmd_cgreg, false, false},
+    {"+CGATT", cmd_cgatt, false, false},
     {"+CSQ", cmd_csq, false, false},   {"+COPS", cmd_cops, false, false},
     {"+CFUN", cmd_cfun, false, false}, {"+CSCS", cmd_cscs, false, false},
     {"+CCLK", cmd_cclk, false, false}, {"+CPAS", cmd_cpas, false, false},
