@@ -51,7 +51,11 @@ static void on_sent(void *ctx, modem *m, uint64_t send_id, kz_status st, int mr,
     serve_modem *sm = ctx;
     kz_err err;
     kz_err_clear(&err);
-    if (st != KZ_OK)
+    if (st == KZ_ERR_STATE)
+        log_warn("modem %s: part %llu possibly sent (the modem restarted or closed after "
+                 "taking it): the after_crash rule decides", modem_name(m),
+                 (unsigned long long)send_id);
+    else if (st != KZ_OK)
         log_warn("modem %s: part %llu not sent: %s%s%d (%s)", modem_name(m),
                  (unsigned long long)send_id, kz_strerror(st), cms_error >= 0 ? ", +CMS ERROR " : "",
                  cms_error >= 0 ? cms_error : 0, retryable ? "will retry" : "permanent");
@@ -83,6 +87,7 @@ static void on_state(void *ctx, modem *m, modem_state state, const char *reason)
             reason ? reason : "");
     if (state == MODEM_READY)
         sm->d->outbox_dirty = true;
+    serve_power_on_state(sm, state, serve_now_ms()); /* a dead modem gets power-cycled */
 }
 
 static void on_event(void *ctx, modem *m, int level, const char *msg)
@@ -121,6 +126,11 @@ static int open_one(kz_daemon *d, const cfg_modem *c)
         .baud = sm->cfg.baud,
         .pin = sm->cfg.pin[0] ? sm->cfg.pin : NULL,
         .storage = cfg_storage_name(sm->cfg.storage),
+        .driver = sm->cfg.driver == 1 ? MODEM_DRIVER_GAMMU : MODEM_DRIVER_AT,
+        .max_resets = sm->cfg.max_resets,
+        .cmd_timeout_ms = sm->cfg.command_timeout_s * 1000,
+        .boot_wait_ms = sm->cfg.boot_wait_s * 1000,
+        .poll_interval_ms = sm->cfg.poll_interval_s * 1000,
     };
     modem_callbacks cb = {sm, on_sms, on_report, on_sent, on_ussd, on_state, on_event};
     kz_err err;
@@ -166,6 +176,7 @@ void serve_modem_close(kz_daemon *d, size_t i)
     if (outbox_detach(d->ob, sm->cfg.name, serve_now(), &err) != KZ_OK && err.msg[0])
         log_error("modem %s: %s", sm->cfg.name, err.msg);
     serve_pay_modem_closing(d, sm->m);
+    serve_power_stop(sm);
     modem_free(sm->m);
     log_info("modem %s: closed", sm->cfg.name);
     free(sm);
@@ -206,10 +217,14 @@ void serve_modems_snapshot(kz_daemon *d)
     for (size_t i = 0; i < d->nmodems; i++) {
         modem_status s;
         modem_get_status(d->modems[i]->m, &s);
+        const char *state = modem_state_name(s.state);
+        char why[sizeof s.last_error];
+        if (serve_power_describe(d->modems[i], &state, why, sizeof why)) /* power cycles */
+            memcpy(s.last_error, why, sizeof why);
         modem_snapshot snap = {
             .name = d->modems[i]->cfg.name,
             .device = d->modems[i]->cfg.port,
-            .state = modem_state_name(s.state),
+            .state = state,
             .operator_name = s.operator_name,
             .imei = s.imei,
             .imsi = s.imsi,

@@ -1,7 +1,8 @@
 /*
  * serve_pay.c - payouts in the daemon (serve_pay.h): the runner on the first
- * modem, stepped from the loop; the modem's USSD screens and the provider's
- * SMS routed to it; one SMS to the worker per settled payout ('paid' or
+ * modem (or the first ready one marked payouts = yes, moving off a dead one
+ * between payouts), stepped from the loop; the modem's USSD screens and the
+ * provider's SMS routed to it; one SMS to the worker per settled payout ('paid' or
  * 'pay_failed' template, messages.dedupe_key "payout:ID:STATE", so a repeat
  * queues nothing).
  * Owns: struct serve_pay. Never logs the PIN (only the runner holds it, and
@@ -132,18 +133,52 @@ static void pay_config(const kz_config *c, payout_config *out)
     out->tz_offset_minutes = c->engine.tz_offset_minutes;
 }
 
-/* Make the runner on the first modem (its recovery runs now). 0, or -1 (logged). */
+/*
+ * The modem to pay from: with no [modem] payouts = yes anywhere, the first
+ * modem (it holds the account); else the first such modem that is ready, or
+ * the first such one if none is. NULL if none qualifies.
+ */
+static serve_modem *pay_modem(const kz_daemon *d)
+{
+    serve_modem *first = NULL;
+    for (size_t i = 0; i < d->nmodems; i++) {
+        serve_modem *sm = d->modems[i];
+        if (!sm->cfg.payouts)
+            continue;
+        if (sm->state == MODEM_READY)
+            return sm;
+        if (!first)
+            first = sm;
+    }
+    if (first)
+        return first;
+    for (size_t i = 0; i < d->nmodems; i++)
+        if (d->modems[i]->cfg.payouts)
+            return NULL;
+    return d->nmodems ? d->modems[0] : NULL;
+}
+
+static serve_modem *serve_modem_of(const kz_daemon *d, const modem *m)
+{
+    for (size_t i = 0; i < d->nmodems; i++)
+        if (d->modems[i]->m == m)
+            return d->modems[i];
+    return NULL;
+}
+
+/* Make the runner on pay_modem() (its recovery runs now). 0, or -1 (logged). */
 static int runner_open(kz_daemon *d, serve_pay *p, int64_t now)
 {
     p->next_open = now + REOPEN_S;
-    if (d->nmodems == 0)
+    serve_modem *sm = pay_modem(d);
+    if (!sm)
         return -1;
     int64_t now_ms = serve_now_ms();
     p->rc.wall_offset_s = now - now_ms / 1000;
     p->rc.pin = d->cfg.payout_pin;
     kz_err err;
     kz_err_clear(&err);
-    p->m = d->modems[0]->m;
+    p->m = sm->m;
     p->r = payout_runner_new(d->st, p->m, &p->sc, p->sms, &p->rc, now_ms, &err);
     p->rc.pin = NULL;
     if (!p->r) {
@@ -231,9 +266,36 @@ void serve_pay_modem_closing(kz_daemon *d, modem *m)
     p->next_open = 0;
 }
 
+/*
+ * The runner's modem is dead and no payout is in progress: move the runner to
+ * another ready modem with payouts = yes, if there is one (never in the middle
+ * of a payout: its menu and confirmation SMS belong to the dead modem's SIM).
+ */
+static void maybe_move(kz_daemon *d, serve_pay *p, int64_t now)
+{
+    const serve_modem *cur = serve_modem_of(d, p->m);
+    if (!cur || cur->state != MODEM_DEAD)
+        return;
+    serve_modem *next = pay_modem(d);
+    if (!next || next == cur || next->state != MODEM_READY)
+        return;
+    payout_runner_status s;
+    payout_runner_get_status(p->r, &s);
+    if (s.current || strcmp(s.phase, "idle") != 0)
+        return;
+    log_warn("payouts: modem %s is dead: paying from modem %s from now on", cur->cfg.name,
+             next->cfg.name);
+    payout_runner_free(p->r);
+    p->r = NULL;
+    p->m = NULL;
+    runner_open(d, p, now);
+}
+
 void serve_pay_tick(kz_daemon *d, int64_t now)
 {
     serve_pay *p = d->pay;
+    if (p && p->r)
+        maybe_move(d, p, now);
     if (!p || (!p->r && (now < p->next_open || runner_open(d, p, now) != 0)))
         return;
     int64_t now_ms = serve_now_ms();

@@ -1,7 +1,8 @@
 /*
  * serve_pay.h - mobile-money payouts inside `kazi serve`: one payout runner
- * (gateway/payout_ussd.h) on the daemon's first modem, fed by the loop, the
- * modem's USSD callbacks and the provider SMS the inbox hands over; workers
+ * (gateway/payout_ussd.h) on the daemon's first modem (or the first ready
+ * one with [modem] payouts = yes), fed by the loop, the modem's USSD
+ * callbacks and the provider SMS the inbox hands over; workers
  * are told by SMS when their payout is confirmed or failed.
  * Owns: the daemon's runner, its script and provider patterns, and the list
  * of payouts it watches for an outcome. Never logs the PIN, never resends a
