@@ -2,11 +2,15 @@
 # install-deps.sh - installs the Debian packages kazi builds, tests and fuzzes
 # with, if any is missing. Runs apt-get only as root; otherwise prints the
 # command to run. Never installs anything but these packages.
+# The ARM cross tests (tests/cross/run.sh) need only the cross compilers and
+# qemu-user here: they unpack Debian's armhf/arm64 libraries into a sysroot of
+# their own (tests/cross/sysroot.sh says why not dpkg --add-architecture).
 set -eu
 PKGS="gcc make pkg-config clang libclang-rt-14-dev \
 libserialport-dev libgammu-dev gammu python3-gammu \
 libsqlite3-dev sqlite3 libjansson-dev libinih-dev libmicrohttpd-dev libcsv-dev \
-libreoffice-calc-nogui time"
+libreoffice-calc-nogui time \
+gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu qemu-user"
 
 missing=""
 for p in $PKGS; do
