@@ -404,6 +404,12 @@ kz_status outbox_on_sent(outbox *ob, const char *name, uint64_t send_id, kz_stat
     int64_t id = (int64_t)send_id;
     if (st == KZ_OK)
         return qstore_outbox_result(ob->q, id, OUTBOX_SENT, mr, NULL, 0, now, err);
+    /* KZ_ERR_STATE: the PDU went out, then the modem restarted or closed
+     * before it answered. As after a crash: unless resend_after_crash, the
+     * part stays 'sending' and becomes 'unknown' (housekeeping, a detach or
+     * the next start's recovery), never sent again. */
+    if (st == KZ_ERR_STATE && !ob->set.resend_after_crash)
+        return KZ_OK;
     char why[120];
     if (cms_error >= 0)
         snprintf(why, sizeof why, "+CMS ERROR: %d via %s", cms_error, name);

@@ -5,7 +5,9 @@
  * recent sends that status reports are matched against.
  * Owns the send queue and the recent-sends ring. Never reports a send twice
  * or drops one silently: every accepted send_id gets exactly one on_sent.
- * Never repeats an AT+CMGS on its own (the network may have taken it).
+ * Never repeats an AT+CMGS on its own (the network may have taken it); a
+ * send cut short after its PDU went out is reported KZ_ERR_STATE ("possibly
+ * sent"), never as a plain I/O failure.
  */
 #include <stdio.h>
 #include <string.h>
@@ -160,13 +162,22 @@ static void cmgs_done(modem *m, modem_job *j, const at_reply *r)
     size_t len;
     const char *line = modem_reply_find(r, "+CMGS:", &len);
     int mr = -1;
-    if (r->st == KZ_OK && line && at_scan_cmgs(line, len, &mr) == KZ_OK) {
+    bool taken = line && at_scan_cmgs(line, len, &mr) == KZ_OK;
+    /* "+CMGS: <mr>" is the network's answer: sent, even if the OK after it was
+     * lost to noise (timeout) or to a reboot (aborted) */
+    if (taken && (r->st == KZ_OK || r->st == KZ_ERR_TIMEOUT || modem_reply_aborted(r))) {
         modem_tx_remember(m, j->id, mr, &req.pdu);
         report(m, j->id, KZ_OK, mr, -1, false);
         return;
     }
     if (r->st == KZ_OK) {
         report(m, j->id, KZ_OK, -1, -1, false); /* sent; no reference to match reports by */
+        return;
+    }
+    if (modem_reply_aborted(r) && r->prompted) {
+        /* the PDU went out, then the modem rebooted, was reset or its port
+         * closed before it answered: the network may have taken it */
+        report(m, j->id, KZ_ERR_STATE, -1, -1, true);
         return;
     }
     if (r->st == KZ_ERR_TIMEOUT || modem_reply_aborted(r)) {

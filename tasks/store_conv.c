@@ -99,12 +99,11 @@ static const char *const sc_sql[SC__COUNT] = {
     [SC_ASK] =
         "INSERT INTO asks(task_id, worker_id, question, asked_at) VALUES (?1, ?2, ?3, ?4)",
     [SC_PAYOUTS_OPEN] =
-        "SELECT coalesce(sum(amount_minor), 0),"
-        " coalesce(max(CASE WHEN state = 'requested' THEN amount_minor END), 0)"
+        "SELECT coalesce(sum(CASE WHEN NOT EXISTS (SELECT 1 FROM ledger_entries l"
+        "   WHERE l.payout_id = p.id AND l.kind = 'payout') THEN amount_minor END), 0),"
+        " coalesce(max(amount_minor), 0)"
         " FROM payouts p WHERE p.worker_id = ?1"
-        " AND p.state IN ('requested','approved','sending','sent','unknown')"
-        " AND NOT EXISTS (SELECT 1 FROM ledger_entries l WHERE l.payout_id = p.id"
-        "                 AND l.kind = 'payout')",
+        " AND p.state IN ('requested','approved','sending','sent','unknown')",
     [SC_PAYOUT_ADD] =
         "INSERT INTO payouts(worker_id, amount_minor, currency, phone, state, idempotency_key,"
         " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'requested', ?5, ?6, ?6)",

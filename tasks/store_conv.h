@@ -154,9 +154,10 @@ kz_status store_conv_notice_appeal(kz_store *st, int64_t appeal_id, int64_t *ans
 /* ---- payouts ---- */
 
 /*
- * worker_id's payouts not yet in the ledger (requested, approved, sending,
- * sent, unknown without a 'payout' entry): *amount their sum, *requested the
- * amount of one still in state 'requested' (0 if none).
+ * worker_id's payouts in flight (requested, approved, sending, sent, unknown):
+ * *amount the sum of those not yet in the ledger (no 'payout' entry), so the
+ * balance is not counted down twice; *requested the amount of the one in
+ * flight whatever its state (0 if none: a new PAY may be requested).
  */
 kz_status store_conv_payouts_open(kz_store *st, int64_t worker_id, int64_t *amount,
                                   int64_t *requested, kz_err *err);

@@ -63,10 +63,14 @@ enum {
 
 static const char *const outbox_sql[QO__END] = {
     [QO_UNENCODED] =
+        /* The IN term repeats the partial index messages_outbox's own, so the
+         * planner may use it; "+m.id" stops it from walking the whole table in
+         * rowid order instead (it did: every pump scanned every message). */
         "SELECT m.id, m.peer, m.body, m.kind = 'unsolicited' FROM messages m"
-        " WHERE m.direction = 'out' AND m.channel = 'sms' AND m.state = 'queued'"
+        " WHERE m.direction = 'out' AND m.state IN ('queued','sending')"
+        " AND m.channel = 'sms' AND m.state = 'queued'"
         " AND NOT EXISTS (SELECT 1 FROM outbox_parts p WHERE p.message_id = m.id)"
-        " ORDER BY m.id LIMIT ?1",
+        " ORDER BY +m.id LIMIT ?1",
     [QO_PART_ADD] = "INSERT INTO outbox_parts(message_id, seq, total, pdu_hex, tpdu_len,"
                     " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [QO_SEGMENTS] = "UPDATE messages SET segments = ?2, updated_at = ?3 WHERE id = ?1",

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "conv.h"
-#include "csv_import.h"
+#include "conv_world.h"
 #include "engine.h"
 #include "harness.h"
 #include "sms_text.h"
@@ -204,63 +204,15 @@ static const step flood_steps[] = {
     {AMINA, "HELP", 2, "Kazi:", NULL, 0},
 };
 
-static int64_t db_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    int64_t v = -1;
-    if (sqlite3_open(path, &db) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
-
-typedef struct world {
-    char dir[64];
-    char path[128];
-    kz_store *st;
-    conv_config cfg;
-    char code[32]; /* the last certificate code sent */
-} world;
-
 static int world_open(world *w, const tmpl_set *t, const char *name)
 {
-    memset(w, 0, sizeof *w);
-    snprintf(w->dir, sizeof w->dir, "/tmp/kazi-conv-%s-XXXXXX", name);
-    if (!mkdtemp(w->dir))
+    if (world_open_with(w, "conv", name, tasks_csv, t) != 0)
         return -1;
-    snprintf(w->path, sizeof w->path, "%s/kazi.db", w->dir);
-    kz_err err;
-    if (store_open(w->path, STORE_OPEN_CREATE, &w->st, &err) != KZ_OK)
-        return -1;
-    FILE *f = fmemopen((void *)tasks_csv, strlen(tasks_csv), "rb");
-    csv_import_opts o = {.source = "tasks.csv", .batch = "shops", .requester = "Acme",
-                         .reward_minor = 300, .floor = PAYFLOOR_KES_DEFAULT};
-    csv_import_result res;
-    kz_status rc = csv_import_file(w->st, f, &o, &res, &err);
-    fclose(f);
-    if (rc != KZ_OK) {
-        fprintf(stderr, "import: %s\n", err.msg);
-        return -1;
-    }
-    conv_config_defaults(&w->cfg);
-    w->cfg.templates = t;
     if (strcmp(name, "flood") != 0) { /* scripts talk fast; test_flood tests the limits */
         w->cfg.max_replies_hour = 100;
         w->cfg.max_replies_day = 100;
     }
     return 0;
-}
-
-static void world_close(world *w)
-{
-    store_close(w->st);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", w->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", w->dir);
 }
 
 /* The step's text with {code} and {1000} expanded. */
@@ -320,7 +272,7 @@ static void run_step(world *w, const char *script_name, size_t i, const step *s)
         catch_code(w, q->text);
     }
     if (s->sql) {
-        int64_t v = db_int(w->path, s->sql);
+        int64_t v = raw_int(w->path, s->sql);
         KT_CHECK(v == s->sql_want, "%s step %zu '%.40s': %s = %lld, want %lld", script_name, i,
                  text, s->sql, (long long)v, (long long)s->sql_want);
     }
@@ -336,10 +288,10 @@ static void run_script(const tmpl_set *t, const script *sc)
     for (size_t i = 0; i < sc->n; i++)
         run_step(&w, sc->name, i, &sc->steps[i]);
     /* every reply queued is in the outbox with its segments counted */
-    KT_CHECK(db_int(w.path, "SELECT count(*) FROM messages WHERE direction = 'out'"
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM messages WHERE direction = 'out'"
                             " AND (state <> 'queued' OR segments < 1)") == 0,
              "%s: outbox rows", sc->name);
-    KT_CHECK(db_int(w.path, "SELECT count(*) FROM messages WHERE direction = 'in'"
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM messages WHERE direction = 'in'"
                             " AND state = 'received'") == 0,
              "%s: every inbound SMS handled or ignored", sc->name);
     world_close(&w);
@@ -360,12 +312,12 @@ static void test_duplicate(const tmpl_set *t)
                      KZ_OK &&
                  r.duplicate && r.nreplies == 0,
              "second copy is a duplicate");
-    KT_CHECK(db_int(w.path, "SELECT count(*) FROM assignments") == 1, "one offer");
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM assignments") == 1, "one offer");
     conv_handle_sms(w.st, &w.cfg, AMINA, "1 1", 3, T0 + 10, NULL, &r, &err);
     conv_handle_sms(w.st, &w.cfg, AMINA, "1 1", 3, T0 + 10, NULL, &r, &err);
     KT_CHECK(r.duplicate, "derived key: same sender, time and text");
-    KT_CHECK(db_int(w.path, "SELECT count(*) FROM answers") == 1, "one answer");
-    KT_CHECK(db_int(w.path, "SELECT count(*) FROM ledger_entries WHERE kind = 'reward'") == 1,
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM answers") == 1, "one answer");
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM ledger_entries WHERE kind = 'reward'") == 1,
              "paid once");
     world_close(&w);
 }
@@ -401,10 +353,10 @@ static void test_flood(const tmpl_set *t)
     /* STOP still works at once and is confirmed, limits or not */
     conv_handle_sms(w.st, &w.cfg, AMINA, "STOP", 4, T0 + 18 * HOUR, NULL, &r, &err);
     KT_CHECK(r.nreplies == 1 && strstr(r.replies[0].text, "left Kazi"), "STOP confirmed");
-    KT_CHECK(db_int(w.path, "SELECT count(*) FROM workers WHERE state = 'stopped'") == 1,
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM workers WHERE state = 'stopped'") == 1,
              "stopped");
     /* only recognised commands are reimbursed, and only within the limits */
-    KT_CHECK(db_int(w.path, "SELECT count(*) FROM ledger_entries WHERE kind = 'sms_refund'") <=
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM ledger_entries WHERE kind = 'sms_refund'") <=
                  (int64_t)(w.cfg.max_replies_hour + w.cfg.max_replies_day + 2),
              "refunds bounded");
     world_close(&w);
@@ -439,7 +391,7 @@ static void test_pay(const tmpl_set *t)
     KT_CHECK(r.nreplies && strstr(r.replies[0].text, "Payout of KSh100 to this number requested") &&
                  strstr(r.replies[0].text, "costs KSh11."),
              "PAY 100: %s", r.nreplies ? r.replies[0].text : "");
-    KT_CHECK(db_int(w.path, "SELECT count(*) FROM payouts WHERE state = 'requested'"
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM payouts WHERE state = 'requested'"
                             " AND amount_minor = 10000 AND phone = '+254712000001'"
                             " AND idempotency_key LIKE 'pay:msg:%'") == 1,
              "payout row");
@@ -448,6 +400,18 @@ static void test_pay(const tmpl_set *t)
     conv_handle_sms(w.st, &w.cfg, AMINA, "BAL", 3, T0 + 6, NULL, &r, &err);
     KT_CHECK(r.nreplies && strstr(r.replies[0].text, "Balance KSh"), "BAL after PAY: %s",
              r.nreplies ? r.replies[0].text : "");
+    /* Past 'requested' (debited, outcome unknown) it is still the one in flight:
+     * a new PAY is told so, not left unanswered by the one-in-flight index. */
+    sqlite3_open(w.path, &db);
+    sqlite3_exec(db, "UPDATE payouts SET state = 'unknown';"
+                     "INSERT INTO ledger_entries(worker_id, kind, amount_minor, currency,"
+                     " payout_id, created_at) VALUES (1, 'payout', -10000, 'KES', 1, 0)",
+                 NULL, NULL, NULL);
+    sqlite3_close(db);
+    conv_handle_sms(w.st, &w.cfg, AMINA, "PAY", 3, T0 + 7, NULL, &r, &err);
+    KT_CHECK(r.nreplies && strstr(r.replies[0].text, "already on its way"),
+             "PAY while one is unknown: %s", r.nreplies ? r.replies[0].text : "(no reply)");
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM payouts") == 1, "no second payout row");
     world_close(&w);
 }
 
@@ -471,7 +435,7 @@ static void test_appeal(const tmpl_set *t)
                     NULL, &r, &err);
     KT_CHECK(r.nreplies && strstr(r.replies[0].text, "Appeal on task 1 sent to a person"),
              "APPEAL: %s", r.nreplies ? r.replies[0].text : "");
-    KT_CHECK(db_int(w.path, "SELECT count(*) FROM appeals WHERE state = 'open'"
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM appeals WHERE state = 'open'"
                             " AND reason = 'it was closed, I was there'") == 1,
              "appeal row");
     conv_handle_sms(w.st, &w.cfg, AMINA, "BAL", 3, T0 + 400, NULL, &r, &err);
@@ -484,13 +448,9 @@ static void test_appeal(const tmpl_set *t)
 
 int main(void)
 {
-    const char *dir = getenv("KAZI_TEMPLATES");
-    tmpl_set *t = NULL;
-    kz_err err;
-    if (tmpl_load_dir(dir && *dir ? dir : KAZI_TEMPLATE_DIR, &t, &err) != KZ_OK) {
-        KT_CHECK(0, "templates: %s", err.msg);
+    tmpl_set *t = world_templates();
+    if (!t)
         return kt_report();
-    }
     const script scripts[] = {
         {"en", en_steps, sizeof en_steps / sizeof en_steps[0]},
         {"sw", sw_steps, sizeof sw_steps / sizeof sw_steps[0]},
