@@ -28,12 +28,14 @@ void cli_print_usage(void *f);
 
 /* Subcommands, one file each. */
 int cmd_appeals(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
 int cmd_batches(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_workers(int argc, char **argv);
+int cmd_flags(int argc, char **argv);
 int cmd_modem(int argc, char **argv);
 int cmd_outbox(int argc, char **argv);
 int cmd_pay(int argc, char **argv);

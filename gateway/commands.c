@@ -11,9 +11,12 @@ const cli_command cli_commands[] = {
     {"appeals", "[list [--all] [--json] | decide ID --overturn|--uphold --reason TEXT | reject"
      " ANSWER_ID --reason TEXT] [--db FILE]",
      "workers' appeals: list, decide with a reason; reject an answer (money held)", cmd_appeals},
+    {"backup", "FILE [--db DB] [--force]",
+     "consistent copy of the database while the daemon runs (docs/operations.md)", cmd_backup},
     {"batches", "[--json] [--db FILE]", "list batches with their progress", cmd_batches},
-    {"check", "[--db FILE]",
-     "verify the ledger invariant; says exactly what is wrong, exit 1 if anything is", cmd_check},
+    {"check", "[--quick] [--db FILE]",
+     "verify the file, orphan rows and the ledger; says exactly what is wrong, exit 1 if"
+     " anything is", cmd_check},
     {"demo", "[--db FILE] [--workers N] [--tasks N] [--latency MS] [--no-view]",
      "the whole loop with simulated modems and workers, no hardware (docs/demo.md)", cmd_demo},
     {"export", "BATCH [-o FILE] [--answers] [--db FILE]",
@@ -21,6 +24,8 @@ const cli_command cli_commands[] = {
     {"import", "FILE.csv --batch NAME --requester NAME [--reward AMOUNT] [--report FILE] ...",
      "import a CSV of tasks as a batch (all or nothing unless --report)", cmd_import},
     {"workers", "[--json] [--db FILE]", "list registered workers", cmd_workers},
+    {"flags", "[--json] [--db FILE]",
+     "numbers that reached an inbound limit (rate, repeats, size, daily cap), by day", cmd_flags},
     {"modem", "list [--json]", "serial ports found, to tell which one is the modem", cmd_modem},
     {"outbox", "[--json] [--db FILE]", "outbound SMS waiting to be sent, oldest first", cmd_outbox},
     {"pay", "[list [--state S] [--json] | sms | run [--method ussd|airtime] [-c CONF] | export"

@@ -24,7 +24,7 @@
 #include "phone.h"
 
 #define CFG_FILE_MAX (1024 * 1024)
-#define CFG_NKEYS 64
+#define CFG_NKEYS 128
 #define CFG_MONEY_PENDING 8
 
 /* A money value waits for the [money] currency, which may come later in the file. */
@@ -687,7 +687,7 @@ size_t config_load(const char *path, kz_config *cfg, cfg_errors *errs)
     free(text);
     if (n == 0 && holds_pin(cfg) && (stt.st_mode & 077))
         add_error(errs, path, 0,
-                  "holds a SIM PIN but is readable by group or others (mode %04o): "
+                  "holds a PIN (SIM or mobile money) but is readable by group or others (mode %04o): "
                   "run 'chmod 600 %s' (and chown it to the daemon's user)",
                   (unsigned)(stt.st_mode & 07777), path);
     return errs->n;

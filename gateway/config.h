@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conv_limits.h"
 #include "engine.h"
 
 #define CFG_MAX_MODEMS 8
@@ -38,9 +39,19 @@ typedef struct cfg_modem {
     int baud;
     char pin[16];            /* secret: never logged, never printed */
     int storage;             /* 0 auto, 1 SM, 2 ME, 3 MT (cfg_storage_name) */
+    int driver;              /* 0 at (our AT driver), 1 gammu (libgammu): modem_driver */
     int daily_sms_cap;       /* 0: the [outbox] daily_sms_cap */
     char prefixes[200];      /* "+25470,+25471": recipients this SIM's operator serves */
     bool enabled;
+    int max_resets;          /* AT resets without a good init before the modem is dead */
+    int command_timeout_s;   /* AT command timeout (AT+CMGS, AT+CUSD: at least 60 s) */
+    int boot_wait_s;         /* wait after AT+CFUN=1,1 before talking again */
+    int poll_interval_s;     /* registration, signal and storage checks */
+    char power_cycle[CFG_PATH_CAP]; /* /bin/sh -c command for a dead modem; "" none */
+    int power_cycle_timeout_s;      /* the command is killed after this */
+    int power_cycle_backoff_s;      /* wait after a cycle that did not help; doubles */
+    int power_cycle_attempts;       /* cycles in a row without success before giving up */
+    bool payouts;            /* this SIM holds the [payout] mobile-money account */
     int line;                /* line of the section header */
 } cfg_modem;
 
@@ -65,6 +76,8 @@ typedef struct kz_config {
     int sending_timeout_s;            /* a part 'sending' this long without an outcome: unknown */
     /* [inbox] */
     int concat_timeout_s;
+    /* [limits]: inbound abuse limits (tasks/conv_abuse.c) */
+    conv_limits limits;
     /* [engine], [money] and the push window: the task engine's own struct */
     engine_config engine;
     /* [conv] and the rest of [money]: the conversation layer's knobs */
@@ -124,7 +137,7 @@ size_t config_diff(const kz_config *a, const kz_config *b,
 /* Copy the reloadable keys of src into dst (dst keeps the rest). Modems are the caller's. */
 void config_apply_reloadable(kz_config *dst, const kz_config *src);
 
-/* Is modem a the same device as b (port, baud, pin, storage): no reopen needed? */
+/* Is modem a the same device as b (port, baud, pin, storage, driver): no reopen needed? */
 bool config_modem_same_device(const cfg_modem *a, const cfg_modem *b);
 
 /* The modem section named name, or NULL. */

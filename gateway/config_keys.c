@@ -18,7 +18,7 @@
 #define DAY 86400
 
 const char *const cfg_sections[] = {"gateway", "outbox", "inbox", "engine", "conv",
-                                    "money", "payout", "http", "modem", NULL};
+                                    "money", "payout", "http", "modem", "limits", NULL};
 
 const cfg_key cfg_keys[] = {
     /* [gateway] */
@@ -67,6 +67,21 @@ const cfg_key cfg_keys[] = {
     {"inbox", "concat_timeout", CFG_DURATION, G(concat_timeout_s), 0, 30, DAY, NULL, "10m", true,
      "a multipart SMS still missing parts this long is handled as it is, gaps marked"},
 
+    /* [limits]: inbound abuse limits (docs/sms-commands.md, "Limits") */
+    {"limits", "rate_max", CFG_INT, G(limits.rate_max), 0, 0, 100000, NULL, "40", true,
+     "SMS one number may send per rate_window; more are kept, not acted on (STOP is); 0: none"},
+    {"limits", "rate_window", CFG_DURATION, G(limits.rate_window_s), 0, 60, DAY, NULL, "10m",
+     true, "the window of rate_max; a number past it gets one short notice per window"},
+    {"limits", "max_parts", CFG_INT, G(limits.max_parts), 0, 0, 255, NULL, "6", true,
+     "an inbound SMS of more parts is kept unread and gets one short reply; 0: no limit"},
+    {"limits", "max_chars", CFG_INT, G(limits.max_chars), 0, 0, 9999, NULL, "918", true,
+     "the same for more characters; 0: no limit"},
+    {"limits", "repeat_max", CFG_INT, G(limits.repeat_max), 0, 0, 1000, NULL, "5", true,
+     "the same text (not an answer, no offer) this often per repeat_window: flagged, not"
+     " answered; 0 or 1: no check"},
+    {"limits", "repeat_window", CFG_DURATION, G(limits.repeat_window_s), 0, 60, DAY, NULL, "10m",
+     true, "the window of repeat_max"},
+
     /* [engine] */
     {"engine", "offer_time", CFG_DURATION, G(engine.offer_seconds), 0, 60, 7 * DAY, NULL, "1h",
      true, "time to answer an offered task before it returns to the pool"},
@@ -97,7 +112,7 @@ const cfg_key cfg_keys[] = {
     {"conv", "max_stranger_day", CFG_INT, G(max_stranger_day), 0, 0, 1000, NULL, "2", true,
      "replies to a number that never joined, per 24 hours"},
     {"conv", "max_total_day", CFG_INT, G(max_total_day), 0, 1, 100000, NULL, "300", true,
-     "every reply, offers included, per number per 24 hours"},
+     "every message, offers included, per number per local day (STOP and money notices pass)"},
 
     /* [money] */
     {"money", "currency", CFG_STRING, G(engine.currency), SZ(engine.currency), 0, 0, NULL, "KES",
@@ -139,12 +154,32 @@ const cfg_key cfg_keys[] = {
      "SIM PIN (secret: the file must then be mode 0600); empty: none"},
     {"modem", "storage", CFG_ENUM, M(storage), 0, 0, 0, "auto|SM|ME|MT", "auto", true,
      "message storage to read inbound SMS from"},
+    {"modem", "driver", CFG_ENUM, M(driver), 0, 0, 0, "at|gammu", "at", true,
+     "at: Kazi's own AT driver; gammu: drive the device through libgammu (docs/gammu-driver.md)"},
     {"modem", "daily_sms_cap", CFG_INT, M(daily_sms_cap), 0, 0, 1000000, NULL, "0", true,
      "this SIM's cap per local day; 0: [outbox] daily_sms_cap"},
     {"modem", "prefixes", CFG_STRING, M(prefixes), MSZ(prefixes), 0, 0, NULL, "", true,
      "comma-separated number prefixes of this SIM's operator (+25470,+25471): preferred for them"},
     {"modem", "enabled", CFG_BOOL, M(enabled), 0, 0, 0, NULL, "yes", true,
      "no: leave the modem closed"},
+    {"modem", "max_resets", CFG_INT, M(max_resets), 0, 1, 20, NULL, "3", false,
+     "AT resets in a row that do not bring the modem back before it is 'dead'"},
+    {"modem", "command_timeout", CFG_DURATION, M(command_timeout_s), 0, 1, 120, NULL, "10s",
+     false, "answer time allowed to an AT command (AT+CMGS and AT+CUSD: at least 60 s)"},
+    {"modem", "boot_wait", CFG_DURATION, M(boot_wait_s), 0, 1, 120, NULL, "10s", false,
+     "wait after a modem restart (AT+CFUN=1,1) unless it says it is ready sooner"},
+    {"modem", "poll_interval", CFG_DURATION, M(poll_interval_s), 0, 1, 3600, NULL, "30s", false,
+     "how often registration, signal and storage are checked (and an idle modem's death seen)"},
+    {"modem", "power_cycle", CFG_STRING, M(power_cycle), MSZ(power_cycle), 0, 0, NULL, "",
+     true, "command (run with /bin/sh -c) that powers a dead modem off and on; hardware.md"},
+    {"modem", "power_cycle_timeout", CFG_DURATION, M(power_cycle_timeout_s), 0, 1, 600, NULL,
+     "60s", true, "the power_cycle command is killed (and counts as failed) after this long"},
+    {"modem", "power_cycle_backoff", CFG_DURATION, M(power_cycle_backoff_s), 0, 1, 3600, NULL,
+     "30s", true, "wait after a power cycle that did not help; doubles each time, up to 1h"},
+    {"modem", "power_cycle_attempts", CFG_INT, M(power_cycle_attempts), 0, 1, 100, NULL, "5",
+     true, "power cycles in a row that do not help before the modem is left dead"},
+    {"modem", "payouts", CFG_BOOL, M(payouts), 0, 0, 0, NULL, "no", true,
+     "this SIM holds the [payout] mobile-money account (same PIN); none set: the first modem"},
 
     {NULL, NULL, CFG_STRING, 0, 0, 0, 0, NULL, NULL, false, NULL},
 };

@@ -1,6 +1,12 @@
 #!/bin/sh
-# run.sh - runs every test program and integration script of one build and
-# adds up their "N passed, N failed" lines. Usage: tests/run.sh BUILD_DIR
+# run.sh - runs every test program and integration script of one build, the
+# fuzz smoke pass and the ARM cross tests (tests/cross/run.sh), and adds up
+# their "N passed, N failed" lines. Usage: tests/run.sh BUILD_DIR
+# Three lanes run side by side, each one entry after another: the C test
+# programs; the integration scripts (mostly waiting on simulators and
+# fsync); the fuzz smoke pass then the cross tests (mostly compiling and
+# emulating). KAZI_TEST_LANES=1 runs everything in one lane. Each lane's
+# lines are printed when it ends, in lane order.
 # Never stops at the first failing program: all run, the sum decides.
 set -u
 B=${1:-build/san}
@@ -11,44 +17,73 @@ export KAZI_VECTORS KAZI_BIN="$ROOT/$B/kazi" KAZI_BUILD="$ROOT/$B"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:${ASAN_OPTIONS:-}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}"
 
-total_pass=0
-total_fail=0
-log=$(mktemp)
+WORK=$(mktemp -d /tmp/kazi-run-XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+# run_one LANE NAME CMD...: one entry; its line goes to LANE.out, its
+# counts to LANE.sum ("PASSED FAILED" per line).
 run_one() {
-    name=$1; shift
+    lane=$1; name=$2; shift 2
+    log=$WORK/$lane.log
+    start=$(date +%s)
     "$@" >"$log" 2>&1
     rc=$?
+    secs=$(($(date +%s) - start))
     line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-    if [ -z "$line" ]; then
-        p=0; f=1
-        echo "FAIL $name: no summary line (exit $rc)"
-        tail -n 20 "$log"
-    else
-        p=$(echo "$line" | awk '{print $1}')
-        f=$(echo "$line" | awk '{print $3}')
-        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-            f=1
-            echo "FAIL $name: exit status $rc"
+    {
+        if [ -z "$line" ]; then
+            p=0; f=1
+            echo "FAIL $name: no summary line (exit $rc)"
             tail -n 20 "$log"
+        else
+            p=$(echo "$line" | awk '{print $1}')
+            f=$(echo "$line" | awk '{print $3}')
+            if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+                f=1
+                echo "FAIL $name: exit status $rc"
+                tail -n 20 "$log"
+            fi
         fi
-    fi
-    if [ "$f" -ne 0 ]; then
-        grep -E 'FAIL|ERROR|runtime error' "$log" | head -n 40
-    fi
-    printf '%-40s %s\n' "$name" "$line"
-    total_pass=$((total_pass + p))
-    total_fail=$((total_fail + f))
+        if [ "$f" -ne 0 ]; then
+            grep -E 'FAIL|ERROR|runtime error' "$log" | head -n 40
+        fi
+        printf '%-40s %-28s %4ss\n' "$name" "$line" "$secs"
+    } >>"$WORK/$lane.out"
+    echo "$p $f" >>"$WORK/$lane.sum"
 }
 
-for t in "$B"/tests/unit/test_* "$B"/tests/vectors/test_* "$B"/tests/integration/test_*; do
-    [ -x "$t" ] || continue
-    run_one "$(basename "$t")" "$t"
+lane_programs() {
+    for t in "$B"/tests/unit/test_* "$B"/tests/vectors/test_* "$B"/tests/integration/test_*; do
+        [ -x "$t" ] || continue
+        run_one "$1" "$(basename "$t")" "$t"
+    done
+}
+
+lane_scripts() {
+    for s in tests/integration/*.sh; do
+        [ -f "$s" ] || continue
+        run_one "$1" "$(basename "$s")" sh "$s"
+    done
+}
+
+lane_builds() {
+    run_one "$1" "fuzz-smoke (replay + libFuzzer)" sh tests/fuzz/smoke.sh "$B"
+    run_one "$1" "cross: armhf, arm64 under qemu-user" sh tests/cross/run.sh
+}
+
+: >"$WORK/1.sum"; : >"$WORK/2.sum"; : >"$WORK/3.sum"
+if [ "${KAZI_TEST_LANES:-3}" = 1 ]; then
+    lane_programs 1; lane_scripts 2; lane_builds 3
+else
+    lane_programs 1 & p1=$!
+    lane_scripts 2 & p2=$!
+    lane_builds 3 & p3=$!
+    wait "$p1" "$p2" "$p3"
+fi
+for lane in 1 2 3; do
+    [ -f "$WORK/$lane.out" ] && cat "$WORK/$lane.out"
 done
-for s in tests/integration/*.sh; do
-    [ -f "$s" ] || continue
-    run_one "$(basename "$s")" sh "$s"
-done
-run_one "fuzz-smoke (corpus replay)" sh tests/fuzz/replay.sh "$B"
-rm -f "$log"
-echo "$total_pass passed, $total_fail failed"
-[ "$total_fail" -eq 0 ]
+cat "$WORK"/*.sum | awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f}' \
+    >"$WORK/total"
+cat "$WORK/total"
+grep -q ' 0 failed$' "$WORK/total"

@@ -94,7 +94,8 @@ check 'echo "$last" | grep -q "^results: /"' "last line is not 'results: PATH': 
 res=${last#results: }
 check '[ -f "$res" ]' "no results file $res"
 check 'all_complete "$res" 20' "results not all resolved: $(all_complete "$res" 20)"
-check '[ "$secs" -lt 60 ]' "the small demo took ${secs}s (want < 60)"
+# Speed belongs to bench/; this bound only catches a demo that hangs.
+check '[ "$secs" -lt 300 ]' "the small demo took ${secs}s (bound 300 s: it hangs)"
 check '! [ -e "$TMP/a.db.demo/m1.ctl" ] && ! [ -e "$TMP/a.db.demo/m1.tty" ]' \
     "simulator socket or link left behind"
 check 'grep -q "often wrong" "$TMP/a.out" && grep -q "sends STOP" "$TMP/a.out"' \

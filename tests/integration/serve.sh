@@ -7,48 +7,30 @@
 # nothing over twice. Every wait is bounded; simulators and the daemon are
 # killed by the trap. Uses $KAZI_BIN. Ends with "N passed, N failed".
 set -u
-KAZI=${KAZI_BIN:-build/san/kazi}
-case $KAZI in /*) ;; *) KAZI=$(pwd)/$KAZI ;; esac
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-T=$(mktemp -d /tmp/kazi-serve-XXXXXX)
+. "$(dirname "$0")/lib.inc"
+kz_setup serve
 chmod 755 "$T"
 SIM1= SIM2= DAEMON=
 cleanup() {
-    for p in $DAEMON $SIM1 $SIM2; do kill "$p" 2>/dev/null; done
-    sleep 0.2
-    for p in $DAEMON $SIM1 $SIM2; do kill -9 "$p" 2>/dev/null; done
-    [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+    kz_kill $DAEMON $SIM1 $SIM2
+    kz_remove_temp
 }
 trap cleanup EXIT INT TERM
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 # Root in a container: drop to nobody (needs a world-writable state dir).
-USEROPT=
-if [ "$(id -u)" = 0 ]; then USEROPT="--user nobody"; chmod 777 "$T"; fi
+kz_user_opt
+kz_temp_for_user
 
-# wait_for SECONDS COMMAND...: retry every 0.2 s until COMMAND succeeds.
-wait_for() {
-    n=$(($1 * 5)); shift
-    while [ "$n" -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2; n=$((n - 1))
-    done
-    return 1
-}
 sent_count() { # sent_count CTL: parts in the simulator's sent log
     "$KAZI" sim ctl "$1" sent 2>/dev/null | wc -l
 }
 sent_has() { # sent_has CTL TEXT
     "$KAZI" sim ctl "$1" sent 2>/dev/null | grep -q "$2"
 }
-sql() { sqlite3 -cmd '.timeout 5000' "$T/k.db" "$1"; }
 
-"$KAZI" sim --link "$T/m1" --control "$T/s1.ctl" >"$T/sim1.log" 2>&1 & SIM1=$!
-"$KAZI" sim --link "$T/m2" --control "$T/s2.ctl" --rssi 12 >"$T/sim2.log" 2>&1 & SIM2=$!
-wait_for 5 test -S "$T/s1.ctl" && wait_for 5 test -S "$T/s2.ctl" && ok || bad "simulators did not start"
+kz_start_sim m1 s1.ctl sim1.log; SIM1=$!
+kz_start_sim m2 s2.ctl sim2.log --rssi 12; SIM2=$!
+kz_sims_up s1.ctl s2.ctl && ok || bad "simulators did not start"
 
 cat >"$T/k.conf" <<EOF
 ; kazi serve integration test
@@ -67,6 +49,7 @@ port = $T/m1
 port = $T/m2
 prefixes = +25473
 EOF
+kz_driver "$T/k.conf" # KAZI_DRIVER=gammu (serve_gammu.sh): every modem through libgammu
 "$KAZI" serve --check -c "$T/k.conf" >"$T/out" 2>&1 && ok || bad "--check: $(cat "$T/out")"
 grep -q "configuration OK (2 modems)" "$T/out" && ok || bad "--check output: $(cat "$T/out")"
 printf '[gateway]\ndatabase = %s\ncolour = red\n' "$T/k.db" >"$T/bad.conf"
@@ -80,10 +63,7 @@ printf '%s\n' 'id,type,prompt,options' '1,verify,Is the shop at Moi Ave open?,Ye
     --db "$T/k.db" >"$T/out" 2>&1 && ok || bad "import: $(cat "$T/out")"
 [ -z "$USEROPT" ] || chmod 666 "$T/k.db"
 
-start_daemon() {
-    "$KAZI" serve -c "$T/k.conf" $USEROPT >>"$T/serve.log" 2>&1 & DAEMON=$!
-}
-start_daemon
+kz_start_daemon; DAEMON=$!
 wait_for 15 grep -q "modem m1: ready" "$T/serve.log" && wait_for 15 grep -q "modem m2: ready" "$T/serve.log" \
     && ok || { bad "modems not ready"; tail -20 "$T/serve.log"; }
 
@@ -184,20 +164,13 @@ kill -0 "$DAEMON" 2>/dev/null && ok || bad "daemon died on reload"
 sed -i "s#^database = .*#database = $T/k.db#" "$T/k.conf"
 
 # SIGTERM: a clean stop.
-kill -TERM "$DAEMON"
-stopped() { ! kill -0 "$DAEMON" 2>/dev/null; }
-wait_for 10 stopped && ok || bad "daemon did not stop on SIGTERM"
-wait "$DAEMON"; rc=$?
-[ "$rc" = 0 ] && ok || bad "exit status $rc"
-DAEMON=
+kz_stop_daemon
 grep -q "stopped cleanly" "$T/serve.log" && ok || bad "no clean stop line"
-if grep -qi "runtime error\|AddressSanitizer\|LeakSanitizer" "$T/serve.log"; then
-    bad "sanitizer report: $(grep -i -m3 'runtime error\|Sanitizer' "$T/serve.log")"
-else ok; fi
+kz_no_sanitizer_report "$T/serve.log"
 
 # A restart on the same database: nothing recorded twice, nothing sent again.
 before_in=$(in_count)
-start_daemon
+kz_start_daemon; DAEMON=$!
 restarted() { [ "$(grep -c 'kazi serve started' "$T/serve.log")" = 2 ]; }
 wait_for 15 restarted && ok || bad "restart"
 sleep 3
@@ -206,5 +179,4 @@ after_sent=$(( $(sent_count "$T/s1.ctl") + $(sent_count "$T/s2.ctl") ))
 [ "$after_sent" = "$sims" ] && ok || bad "restart sent again: $sims -> $after_sent"
 kill -TERM "$DAEMON"; wait "$DAEMON"; DAEMON=
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+kz_report

@@ -10,44 +10,26 @@
 # PIN is in no log line; SIGTERM stops cleanly. Every wait is bounded; the
 # trap kills every child. Uses $KAZI_BIN. Ends with "N passed, N failed".
 set -u
-KAZI=${KAZI_BIN:-build/san/kazi}
-case $KAZI in /*) ;; *) KAZI=$(pwd)/$KAZI ;; esac
+. "$(dirname "$0")/lib.inc"
 ROOT=$(pwd)
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
 PIN=1234 # what mpesa-ke.ussd accepts
-T=$(mktemp -d /tmp/kazi-serve-pay-XXXXXX)
+kz_setup serve-pay
 chmod 755 "$T"
 SIM= DAEMON=
 cleanup() {
-    for p in $DAEMON $SIM; do kill "$p" 2>/dev/null; done
-    sleep 0.2
-    for p in $DAEMON $SIM; do kill -9 "$p" 2>/dev/null; done
-    [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+    kz_kill $DAEMON $SIM
+    kz_remove_temp
 }
 trap cleanup EXIT INT TERM
-pass=0; fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
-USEROPT=
-if [ "$(id -u)" = 0 ]; then USEROPT="--user nobody"; chmod 777 "$T"; fi
+kz_user_opt
+kz_temp_for_user
 
-wait_for() { # wait_for SECONDS COMMAND...: retry every 0.2 s
-    n=$(($1 * 5)); shift
-    while [ "$n" -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.2; n=$((n - 1))
-    done
-    return 1
-}
-sql() { sqlite3 -cmd '.timeout 5000' "$T/k.db" "$1"; }
 sent() { "$KAZI" sim ctl "$T/s.ctl" sent 2>/dev/null; }
 W=+254711000001
 
-"$KAZI" sim --link "$T/m1" --control "$T/s.ctl" --script "$ROOT/tests/data/ussd/mpesa-ke.ussd" \
-    >"$T/sim.log" 2>&1 & SIM=$!
-wait_for 5 test -S "$T/s.ctl" && ok || bad "simulator did not start: $(cat "$T/sim.log")"
+kz_start_sim m1 s.ctl sim.log --script "$ROOT/tests/data/ussd/mpesa-ke.ussd"; SIM=$!
+kz_sims_up s.ctl && ok || bad "simulator did not start: $(cat "$T/sim.log")"
 
 (umask 077; cat >"$T/k.conf" <<EOF
 [gateway]
@@ -72,6 +54,7 @@ min = 10
 port = $T/m1
 EOF
 )
+kz_driver "$T/k.conf" # KAZI_DRIVER=gammu (serve_pay_gammu.sh): every modem through libgammu
 [ "$(stat -c %a "$T/k.conf")" = 600 ] && ok || bad "config mode $(stat -c %a "$T/k.conf")"
 "$KAZI" serve --check -c "$T/k.conf" >"$T/out" 2>&1 && ok || bad "--check: $(cat "$T/out")"
 cp "$T/k.conf" "$T/open.conf"; chmod 644 "$T/open.conf"
@@ -86,7 +69,7 @@ printf '%s\n' 'id,type,prompt,options' '1,verify,Is the shop at Moi Ave open?,Ye
     --db "$T/k.db" >"$T/out" 2>&1 && ok || bad "import: $(cat "$T/out")"
 [ -z "$USEROPT" ] || chmod 666 "$T/k.db"
 
-"$KAZI" serve -c "$T/k.conf" $USEROPT >>"$T/serve.log" 2>&1 & DAEMON=$!
+kz_start_daemon; DAEMON=$!
 wait_for 15 grep -q "modem m1: ready" "$T/serve.log" && ok || { bad "modem not ready"; tail -20 "$T/serve.log"; }
 grep -q "payouts: paying from modem m1" "$T/serve.log" && ok || bad "no runner: $(grep payout "$T/serve.log")"
 
@@ -95,22 +78,7 @@ grep -q "payouts: paying from modem m1" "$T/serve.log" && ok || bad "no runner: 
 wait_for 20 sh -c "\"$KAZI\" sim ctl \"$T/s.ctl\" sent | grep -q Welcome" && ok || bad "no welcome"
 "$KAZI" sim ctl "$T/s.ctl" inject $W NEXT >/dev/null
 : >"$T/answered"
-i=0
-while [ $i -lt 40 ]; do
-    sent | "$PY" -c '
-import json, re, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    r = re.search(r"#(\d+) ", m["text"] or "")
-    if m["to"] == sys.argv[1] and r: print(m["id"], r.group(1))' $W >"$T/refs"
-    while read -r id ref; do
-        grep -qx "$id" "$T/answered" && continue
-        echo "$id" >>"$T/answered"
-        "$KAZI" sim ctl "$T/s.ctl" inject $W "$ref 1" >/dev/null
-    done <"$T/refs"
-    [ "$(sql "SELECT count(*) FROM answers")" -ge 2 ] && break
-    sleep 1; i=$((i + 1))
-done
+kz_answer_offers s.ctl $W 1 2 40
 [ "$(sql "SELECT count(*) FROM answers")" -ge 2 ] && ok || { bad "answers: $(sql 'SELECT count(*) FROM answers')"; tail -30 "$T/serve.log"; }
 balance() { sql "SELECT coalesce(sum(amount_minor), 0) FROM ledger_entries WHERE worker_id = (SELECT id FROM workers WHERE phone = '$W')"; }
 has_balance() { [ "$(balance)" -ge 6000 ]; }
@@ -148,16 +116,10 @@ wait_for 15 told && ok || { bad "no 'paid' SMS naming $REF"; sent | tail -3; }
 "$KAZI" check --db "$T/k.db" >"$T/out" 2>&1 && ok || bad "kazi check: $(cat "$T/out")"
 
 # SIGTERM: a clean stop; then nothing anywhere shows the PIN.
-kill -TERM "$DAEMON"
-stopped() { ! kill -0 "$DAEMON" 2>/dev/null; }
-wait_for 10 stopped && ok || bad "daemon did not stop on SIGTERM"
-wait "$DAEMON"; rc=$?; DAEMON=
-[ "$rc" = 0 ] && ok || bad "exit status $rc"
+kz_stop_daemon
 grep -q "stopped cleanly" "$T/serve.log" && ok || bad "no clean stop line"
 if grep -qw "$PIN" "$T/serve.log"; then bad "the PIN is in the log: $(grep -w -m3 "$PIN" "$T/serve.log")"; else ok; fi
-if grep -qi "runtime error\|AddressSanitizer\|LeakSanitizer" "$T/serve.log"; then
-    bad "sanitizer report: $(grep -i -m3 'runtime error\|Sanitizer' "$T/serve.log")"
-else ok; fi
+kz_no_sanitizer_report "$T/serve.log"
 [ "$(stat -c %a "$T/k.conf")" = 600 ] && ok || bad "config mode changed"
 
 # A wrong PIN: the menu takes it, MPESA's SMS says FAILED; the payout fails, the money
@@ -167,26 +129,11 @@ sed -i "s/^pin = .*/pin = $BADPIN/" "$T/k.conf"
 printf '%s\n' 'id,type,prompt,options' '1,verify,Is the market open today?,Yes|No' >"$T/more.csv"
 "$KAZI" import "$T/more.csv" --batch more --requester Acme --reward 25 --redundancy 1 \
     --db "$T/k.db" >"$T/out" 2>&1 && ok || bad "import 2: $(cat "$T/out")"
-"$KAZI" serve -c "$T/k.conf" $USEROPT >>"$T/serve.log" 2>&1 & DAEMON=$!
+kz_start_daemon; DAEMON=$!
 restarted() { [ "$(grep -c 'payouts: paying from modem m1' "$T/serve.log")" = 2 ]; }
 wait_for 15 restarted && ok || bad "restart: $(tail -5 "$T/serve.log")"
 "$KAZI" sim ctl "$T/s.ctl" inject $W NEXT >/dev/null
-i=0
-while [ $i -lt 30 ]; do
-    sent | "$PY" -c '
-import json, re, sys
-for line in sys.stdin:
-    m = json.loads(line)
-    r = re.search(r"#(\d+) ", m["text"] or "")
-    if m["to"] == sys.argv[1] and r: print(m["id"], r.group(1))' $W >"$T/refs"
-    while read -r id ref; do
-        grep -qx "$id" "$T/answered" && continue
-        echo "$id" >>"$T/answered"
-        "$KAZI" sim ctl "$T/s.ctl" inject $W "$ref yes" >/dev/null
-    done <"$T/refs"
-    [ "$(sql "SELECT count(*) FROM answers")" -ge 3 ] && break
-    sleep 1; i=$((i + 1))
-done
+kz_answer_offers s.ctl $W yes 3 30
 wait_for 10 sh -c "[ \"\$(sqlite3 -cmd '.timeout 5000' '$T/k.db' \"SELECT coalesce(sum(amount_minor),0) FROM ledger_entries WHERE worker_id = 1\")\" = 2500 ]" \
     && ok || bad "balance before the 2nd PAY: $(balance)"
 "$KAZI" sim ctl "$T/s.ctl" inject $W PAY >/dev/null
@@ -199,12 +146,9 @@ grep -q "payouts halted: .*wrong_pin" "$T/serve.log" && ok || bad "no halt: $(gr
 [ "$(sent | grep -c "transaction $REF")" = 1 ] && ok || bad "payout 1 announced again"
 [ "$(sql "SELECT count(*) FROM payouts WHERE state = 'confirmed'")" = 1 ] && ok || bad "payouts: $(pay_json)"
 "$KAZI" check --db "$T/k.db" >"$T/out" 2>&1 && ok || bad "kazi check 2: $(cat "$T/out")"
-kill -TERM "$DAEMON"; wait_for 10 stopped && ok || bad "daemon 2 did not stop"
+kill -TERM "$DAEMON"; wait_for 10 kz_daemon_stopped && ok || bad "daemon 2 did not stop"
 wait "$DAEMON"; DAEMON=
 if grep -qw "$BADPIN" "$T/serve.log"; then bad "the 2nd PIN is in the log"; else ok; fi
-if grep -qi "runtime error\|AddressSanitizer\|LeakSanitizer" "$T/serve.log"; then
-    bad "sanitizer report (2): $(grep -i -m3 'runtime error\|Sanitizer' "$T/serve.log")"
-else ok; fi
+kz_no_sanitizer_report "$T/serve.log" "(2)"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+kz_report

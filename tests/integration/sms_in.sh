@@ -6,14 +6,9 @@
 # the same SMS twice, and the outbox read back by Python's json module.
 # Uses $KAZI_BIN (tests/run.sh sets it). Ends with "N passed, N failed".
 set -u
-KAZI=${KAZI_BIN:-build/san/kazi}
-PY=/usr/bin/python3
-[ -x "$PY" ] || PY=python3
-T=$(mktemp -d /tmp/kazi-sms-XXXXXX)
+. "$(dirname "$0")/lib.inc"
+kz_setup sms
 trap 'rm -rf "$T"' EXIT
-pass=0; fail=0
-ok()   { pass=$((pass + 1)); }
-bad()  { fail=$((fail + 1)); echo "FAIL: $*"; }
 DB="$T/k.db"
 AT=2025-03-03T10:00
 
@@ -92,5 +87,4 @@ PYEOF
 then ok; else bad "outbox JSON"; fi
 "$KAZI" outbox --db "$DB" >"$T/table" 2>&1 && grep -q "Welcome to Kazi Amina" "$T/table" && ok || bad "outbox table"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+kz_report

@@ -17,46 +17,15 @@
 #include "payfloor.h"
 #include "pseudonym.h"
 #include "store.h"
+#include "store_fixture.h"
 #include "task_msg.h"
 
 static char tmpdir[] = "/tmp/kazi-test-store-XXXXXX";
 
-static void db_path(char *out, size_t cap, const char *name)
-{
-    snprintf(out, cap, "%s/%s.db", tmpdir, name);
-    unlink(out);
-}
-
-/* Run SQL on a separate raw connection; returns the sqlite3 result code. */
-static int raw_exec(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int rc = sqlite3_open(path, &db);
-    if (rc == SQLITE_OK) {
-        sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    }
-    sqlite3_close(db);
-    return rc;
-}
-
-static int64_t raw_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    int64_t v = -1;
-    if (sqlite3_open(path, &db) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
-}
-
 static void test_open_and_migrate(void)
 {
     char path[256];
-    db_path(path, sizeof path, "open");
+    db_path(path, sizeof path, tmpdir, "open");
     kz_store *st = NULL;
     kz_err err;
     KT_CHECK(store_open(path, 0, &st, &err) == KZ_ERR_NOTFOUND && st == NULL,
@@ -91,7 +60,7 @@ static void test_open_and_migrate(void)
 static void test_invariants(void)
 {
     char path[256];
-    db_path(path, sizeof path, "inv");
+    db_path(path, sizeof path, tmpdir, "inv");
     kz_store *st = NULL;
     kz_err err;
     KT_CHECK(store_open(path, STORE_OPEN_CREATE, &st, &err) == KZ_OK, "open: %s", err.msg);
@@ -202,7 +171,7 @@ static int result_cb(void *ctx, const store_result_row *r)
 static void test_answers_consensus(void)
 {
     char path[256];
-    db_path(path, sizeof path, "ans");
+    db_path(path, sizeof path, tmpdir, "ans");
     kz_store *st = NULL;
     kz_err err;
     KT_CHECK(store_open(path, STORE_OPEN_CREATE, &st, &err) == KZ_OK, "open");
@@ -336,19 +305,14 @@ static void test_pseudonym(void)
 
 int main(void)
 {
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (fixture_dir_make(tmpdir) != 0)
         return 1;
-    }
     test_open_and_migrate();
     test_invariants();
     test_answers_consensus();
     test_money();
     test_task_msg();
     test_pseudonym();
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", tmpdir);
+    fixture_dir_remove(tmpdir);
     return kt_report();
 }
