@@ -5,8 +5,8 @@
 # Three lanes run side by side, each one entry after another: the C test
 # programs; the integration scripts (mostly waiting on simulators and
 # fsync); the fuzz smoke pass then the cross tests (mostly compiling and
-# emulating). KAZI_TEST_LANES=1 runs everything in one lane. Each lane's
-# lines are printed when it ends, in lane order.
+# emulating), then the longest script. KAZI_TEST_LANES=1 runs everything in
+# one lane. Each lane's lines are printed when it ends, in lane order.
 # Never stops at the first failing program: all run, the sum decides.
 set -u
 B=${1:-build/san}
@@ -59,9 +59,13 @@ lane_programs() {
     done
 }
 
+# The longest script runs after the builds' lane instead, so the lanes end together.
+LATE_SCRIPTS="crash_gammu.sh"
+
 lane_scripts() {
     for s in tests/integration/*.sh; do
         [ -f "$s" ] || continue
+        case " $LATE_SCRIPTS " in *" $(basename "$s") "*) continue ;; esac
         run_one "$1" "$(basename "$s")" sh "$s"
     done
 }
@@ -69,6 +73,9 @@ lane_scripts() {
 lane_builds() {
     run_one "$1" "fuzz-smoke (replay + libFuzzer)" sh tests/fuzz/smoke.sh "$B"
     run_one "$1" "cross: armhf, arm64 under qemu-user" sh tests/cross/run.sh
+    for s in $LATE_SCRIPTS; do
+        [ -f "tests/integration/$s" ] && run_one "$1" "$s" sh "tests/integration/$s"
+    done
 }
 
 : >"$WORK/1.sum"; : >"$WORK/2.sum"; : >"$WORK/3.sum"
