@@ -231,16 +231,6 @@ void modem_gammu_stop(modem *m)
 
 /* ---- events (loop thread) ---- */
 
-static void report_sent(modem *m, uint64_t id, kz_status st, int mr, int cms, bool retryable)
-{
-    if (st == KZ_OK)
-        m->st.sent++;
-    else
-        m->st.failed_sends++;
-    if (m->cb.on_sent)
-        m->cb.on_sent(m->cb.ctx, m, id, st, mr, cms, retryable);
-}
-
 static void ussd_close(modem *m)
 {
     m->ussd_open = false;
@@ -291,7 +281,7 @@ static void on_sent_ev(modem *m, const gm_ev *e)
     }
     if (e->st == KZ_OK && e->mr >= 0)
         modem_tx_remember(m, e->id, e->mr, &req.pdu);
-    report_sent(m, e->id, e->st, e->mr, e->cms, e->retryable);
+    modem_report_sent(m, e->id, e->st, e->mr, e->cms, e->retryable);
 }
 
 static kz_status deliver(modem *m, const sms_message *msg, const sms_pdu *pdu)
@@ -457,13 +447,13 @@ void modem_gammu_restart(modem *m)
         send_req req = m->sendq[m->sq_head];
         m->sq_head = (m->sq_head + 1) % MODEM_SENDQ_MAX;
         m->sq_len--;
-        report_sent(m, req.id, KZ_ERR_IO, -1, -1, true);
+        modem_report_sent(m, req.id, KZ_ERR_IO, -1, -1, true);
     }
     ussd_end(m, KZ_ERR_IO);
     req_post(m->gm, req_new(GMR_RESTART, 0));
 }
 
-static kz_status ussd_send(modem *m, uint64_t id, const char *text)
+kz_status modem_gammu_ussd_send(modem *m, uint64_t id, const char *text)
 {
     char wire[GM_USSD_TEXT_MAX + 32];
     if (strlen(text) >= sizeof wire ||
@@ -479,38 +469,7 @@ static kz_status ussd_send(modem *m, uint64_t id, const char *text)
     return KZ_OK;
 }
 
-kz_status modem_gammu_ussd_start(modem *m, uint64_t session_id, const char *code)
+void modem_gammu_ussd_cancel(modem *m, uint64_t session_id)
 {
-    if (session_id == 0 || !code)
-        return KZ_ERR_INVALID;
-    if (m->st.state != MODEM_READY)
-        return KZ_ERR_STATE;
-    if (m->ussd_open)
-        return KZ_ERR_BUSY;
-    kz_status st = ussd_send(m, session_id, code);
-    if (st != KZ_OK)
-        return st;
-    m->ussd_open = true;
-    m->ussd_id = session_id;
-    return KZ_OK;
-}
-
-kz_status modem_gammu_ussd_reply(modem *m, uint64_t session_id, const char *answer)
-{
-    if (!m->ussd_open || m->ussd_id != session_id)
-        return KZ_ERR_NOTFOUND;
-    if (m->ussd_waiting)
-        return KZ_ERR_STATE;
-    if (!answer)
-        return KZ_ERR_INVALID;
-    return ussd_send(m, session_id, answer);
-}
-
-kz_status modem_gammu_ussd_cancel(modem *m, uint64_t session_id)
-{
-    if (!m->ussd_open || m->ussd_id != session_id)
-        return KZ_ERR_NOTFOUND;
-    ussd_close(m);
     req_post(m->gm, req_new(GMR_USSD_CANCEL, session_id));
-    return KZ_OK;
 }

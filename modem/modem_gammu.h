@@ -26,8 +26,9 @@ kz_status modem_gammu_tick(modem *m);
 int64_t modem_gammu_deadline(const modem *m);
 void modem_gammu_restart(modem *m);
 
-kz_status modem_gammu_ussd_start(modem *m, uint64_t session_id, const char *code);
-kz_status modem_gammu_ussd_reply(modem *m, uint64_t session_id, const char *answer);
-kz_status modem_gammu_ussd_cancel(modem *m, uint64_t session_id);
+/* USSD transport only: modem_ussd.c keeps the session (checks, open, id) for both
+ * drivers. Send a code or an answer (KZ_ERR_INVALID if it cannot be encoded); cancel. */
+kz_status modem_gammu_ussd_send(modem *m, uint64_t session_id, const char *text);
+void modem_gammu_ussd_cancel(modem *m, uint64_t session_id);
 
 #endif

@@ -144,6 +144,10 @@ void modem_set_state(modem *m, modem_state s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void modem_event(modem *m, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Count one send's outcome in the status and hand it to on_sent (modem_tx.c;
+ * both drivers report through it). */
+void modem_report_sent(modem *m, uint64_t id, kz_status st, int mr, int cms, bool retryable);
 void modem_set_error(modem *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*
  * Queue cmd (label names it in reports; NULL: cmd itself). front: before

@@ -105,7 +105,7 @@ uint64_t modem_tx_match(const modem *m, int mr, const char *recipient)
 
 /* ---- the queue ---- */
 
-static void report(modem *m, uint64_t id, kz_status st, int mr, int cms, bool retryable)
+void modem_report_sent(modem *m, uint64_t id, kz_status st, int mr, int cms, bool retryable)
 {
     if (st == KZ_OK)
         m->st.sent++;
@@ -167,28 +167,30 @@ static void cmgs_done(modem *m, modem_job *j, const at_reply *r)
      * lost to noise (timeout) or to a reboot (aborted) */
     if (taken && (r->st == KZ_OK || r->st == KZ_ERR_TIMEOUT || modem_reply_aborted(r))) {
         modem_tx_remember(m, j->id, mr, &req.pdu);
-        report(m, j->id, KZ_OK, mr, -1, false);
+        modem_report_sent(m, j->id, KZ_OK, mr, -1, false);
         return;
     }
     if (r->st == KZ_OK) {
-        report(m, j->id, KZ_OK, -1, -1, false); /* sent; no reference to match reports by */
+        /* sent; no reference to match reports by */
+        modem_report_sent(m, j->id, KZ_OK, -1, -1, false);
         return;
     }
     if (modem_reply_aborted(r) && r->prompted) {
         /* the PDU went out, then the modem rebooted, was reset or its port
          * closed before it answered: the network may have taken it */
-        report(m, j->id, KZ_ERR_STATE, -1, -1, true);
+        modem_report_sent(m, j->id, KZ_ERR_STATE, -1, -1, true);
         return;
     }
     if (r->st == KZ_ERR_TIMEOUT || modem_reply_aborted(r)) {
-        report(m, j->id, r->st == KZ_ERR_TIMEOUT ? KZ_ERR_TIMEOUT : KZ_ERR_IO, -1, -1, true);
+        modem_report_sent(m, j->id, r->st == KZ_ERR_TIMEOUT ? KZ_ERR_TIMEOUT : KZ_ERR_IO, -1, -1,
+                          true);
         return;
     }
     int code = r->final == AT_FINAL_CMS_ERROR ? r->code : -1;
     bool retry = code < 0 || modem_cms_retryable(code);
     if (code == 331 || code == 332)
         m->next_poll = m->now; /* no network: see what registration says */
-    report(m, j->id, KZ_ERR_IO, -1, code, retry);
+    modem_report_sent(m, j->id, KZ_ERR_IO, -1, code, retry);
 }
 
 void modem_tx_pump(modem *m)
@@ -215,7 +217,7 @@ void modem_tx_fail_all(modem *m, kz_status st, const char *why)
     while (m->sq_len) {
         send_req req;
         sq_pop(m, &req);
-        report(m, req.id, st, -1, -1, true);
+        modem_report_sent(m, req.id, st, -1, -1, true);
     }
 }
 
@@ -227,6 +229,6 @@ void modem_tx_tick(modem *m)
     while (m->sq_len && m->now - sq_at(m, 0)->queued_at >= limit) {
         send_req req;
         sq_pop(m, &req);
-        report(m, req.id, KZ_ERR_IO, -1, -1, true);
+        modem_report_sent(m, req.id, KZ_ERR_IO, -1, -1, true);
     }
 }

@@ -114,15 +114,14 @@ static kz_status send_request(modem *m, uint64_t id, const char *text)
 
 kz_status modem_ussd_start(modem *m, uint64_t session_id, const char *code)
 {
-    if (m->gm)
-        return modem_gammu_ussd_start(m, session_id, code);
     if (session_id == 0 || !code)
         return KZ_ERR_INVALID;
     if (m->st.state != MODEM_READY)
         return KZ_ERR_STATE;
     if (m->ussd_open)
         return KZ_ERR_BUSY;
-    kz_status st = send_request(m, session_id, code);
+    kz_status st = m->gm ? modem_gammu_ussd_send(m, session_id, code)
+                         : send_request(m, session_id, code);
     if (st != KZ_OK)
         return st;
     m->ussd_open = true;
@@ -132,25 +131,25 @@ kz_status modem_ussd_start(modem *m, uint64_t session_id, const char *code)
 
 kz_status modem_ussd_reply(modem *m, uint64_t session_id, const char *answer)
 {
-    if (m->gm)
-        return modem_gammu_ussd_reply(m, session_id, answer);
     if (!m->ussd_open || m->ussd_id != session_id)
         return KZ_ERR_NOTFOUND;
     if (m->ussd_waiting)
         return KZ_ERR_STATE;
     if (!answer)
         return KZ_ERR_INVALID;
-    return send_request(m, session_id, answer);
+    return m->gm ? modem_gammu_ussd_send(m, session_id, answer)
+                 : send_request(m, session_id, answer);
 }
 
 kz_status modem_ussd_cancel(modem *m, uint64_t session_id)
 {
-    if (m->gm)
-        return modem_gammu_ussd_cancel(m, session_id);
     if (!m->ussd_open || m->ussd_id != session_id)
         return KZ_ERR_NOTFOUND;
     session_close(m);
-    send_cancel(m);
+    if (m->gm)
+        modem_gammu_ussd_cancel(m, session_id);
+    else
+        send_cancel(m);
     return KZ_OK;
 }
 

@@ -23,6 +23,7 @@
 #include "queue_store.h"
 #include "sim_pty.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define T0_MS (INT64_C(1705647600) * 1000) /* 2024-01-19 10:00 in Nairobi */
 #define RUN_MS (20 * 60 * 1000)            /* past the outbox's sending_timeout */
@@ -95,19 +96,6 @@ static void step(world *w)
     if (next <= w->now)
         next = w->now + 1;
     w->now = next;
-}
-
-static int64_t sql_int(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    int64_t v = -1;
-    if (sqlite3_open(path, &db) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return v;
 }
 
 typedef struct outcome {
@@ -189,7 +177,7 @@ static outcome run_case(const char *label, bool reboot, bool resend)
         if (reboot && !o.faulted && sim_sent_count(w.sp.e) == 1) {
             /* the network has the PDU; "+CMGS:" is still 1.5 s away */
             o.faulted = true;
-            o.sending_at_fault = sql_int(db, "SELECT count(*) FROM outbox_parts"
+            o.sending_at_fault = raw_int(db, "SELECT count(*) FROM outbox_parts"
                                              " WHERE state = 'sending'") == 1;
             sim_fault(w.sp.e, SIM_FAULT_RESET, 0, 0, (uint64_t)w.now);
         }
