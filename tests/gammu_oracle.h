@@ -9,7 +9,7 @@
  * is included for its size limits only), never writes files and never
  * relies on the locale.
  *
- * gammu 1.42 quirks, handled here or in the test, each named where it is
+ * gammu 1.42 quirks, handled here or in tests/gammu_diff_*.h, each named where it is
  * handled:
  *  - UCS-2 text goes through its Nokia "special chars" filter: on decoding a
  *    '~' becomes "~~" (and U+0001 becomes '~'); on encoding a lone '~'
