@@ -17,10 +17,15 @@
 #   make clean
 
 CC      ?= gcc
-PKGS    := libserialport gammu sqlite3 jansson inih libmicrohttpd
+PKGS    := libserialport sqlite3 jansson inih
+# Headers only, never linked: gateway/http_mhd.c loads libmicrohttpd when [http] is used.
+DL_PKGS := libmicrohttpd
+# Likewise modem/gammu_lib.c loads libgammu when a modem uses driver = gammu; only the
+# tests that call libgammu themselves (GAMMU_TESTS) link it.
+DL_PKGS += gammu
 # A cross build passes one that reads a sysroot's .pc files (tests/cross/run.sh).
 PKG_CONFIG ?= pkg-config
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
 
 # Data files (message templates) read at run time: the tree's for this build, tests
@@ -79,6 +84,10 @@ $(B)/tests/%: tests/%.c $(B)/libkazi.a $(filter-out $(B)/gateway/main.o,$(GATEWA
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(filter-out $(B)/gateway/main.o,$(GATEWAY_OBJ)) \
 	    $(B)/libkazi.a $(PKG_LIBS)
+
+# libgammu as an independent oracle, and the check of gammu_lib.h's types against it.
+GAMMU_TESTS := $(B)/tests/unit/test_gammu_diff $(B)/tests/unit/test_gammu_lib
+$(GAMMU_TESTS): PKG_LIBS += $(shell $(PKG_CONFIG) --libs gammu 2>/dev/null)
 
 # Fuzz targets built with a plain main() that replays a corpus (gcc, sanitizers);
 # like the tests they link every gateway object except main.

@@ -10,23 +10,7 @@
 
 #include "cli.h"
 #include "config.h"
-
-/* The conversation's settings from the daemon's configuration. */
-static void settings(const kz_config *k, conv_config *c)
-{
-    conv_config_defaults(c);
-    c->engine = k->engine;
-    snprintf(c->country, sizeof c->country, "%s", k->country);
-    snprintf(c->default_lang, sizeof c->default_lang, "%s", cfg_lang_name(k->conv_default_lang));
-    snprintf(c->terms_version, sizeof c->terms_version, "%s", k->terms_version);
-    snprintf(c->provider, sizeof c->provider, "%s", k->provider);
-    c->max_replies_hour = k->max_replies_hour;
-    c->max_replies_day = k->max_replies_day;
-    c->max_stranger_day = k->max_stranger_day;
-    c->max_total_day = k->max_total_day;
-    c->limits = k->limits;
-    c->payout_min_minor = k->payout_min_minor;
-}
+#include "serve.h"
 
 /* The template directory: the configuration's, else $KAZI_TEMPLATES, else the built-in one. */
 static const char *template_dir(const kz_config *k)
@@ -51,7 +35,7 @@ int cli_conv_config(const char *config_path, kz_config *k)
 
 int cli_conv_apply(const kz_config *k, conv_config *cfg)
 {
-    settings(k, cfg);
+    serve_conv_fill(k, NULL, cfg); /* the daemon's own mapping; templates below */
     kz_err err;
     kz_err_clear(&err);
     tmpl_set *t = NULL;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "import_opts.h"
 #include "cli_db.h"
 #include "csv_export.h"
 #include "csv_import.h"
@@ -128,61 +129,6 @@ static void on_progress(void *ctx, uint64_t bytes, uint64_t rows)
     fflush(stdout);
 }
 
-/* Parse --deadline: YYYY-MM-DD (end of that day), YYYY-MM-DDTHH:MM[:SS][Z], +Nd, +Nh. */
-static int parse_when(const char *s, int64_t *out)
-{
-    time_t now = time(NULL);
-    if (s[0] == '+') {
-        char *end;
-        errno = 0;
-        long n = strtol(s + 1, &end, 10);
-        if (errno || n <= 0 || n > 3650 * 24 || (strcmp(end, "d") && strcmp(end, "h")))
-            return -1;
-        *out = (int64_t)now + (int64_t)n * (*end == 'd' ? 86400 : 3600);
-        return 0;
-    }
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *end = strptime(s, "%Y-%m-%d", &tm);
-    if (!end)
-        return -1;
-    int utc = 0;
-    if (*end == '\0') {
-        tm.tm_hour = 23;
-        tm.tm_min = 59;
-        tm.tm_sec = 59;
-    } else {
-        if (*end != 'T' && *end != ' ')
-            return -1;
-        const char *e2 = strptime(end + 1, "%H:%M:%S", &tm);
-        if (!e2)
-            e2 = strptime(end + 1, "%H:%M", &tm);
-        if (!e2)
-            return -1;
-        if (*e2 == 'Z')
-            utc = 1, e2++;
-        if (*e2)
-            return -1;
-    }
-    tm.tm_isdst = -1;
-    time_t t = utc ? timegm(&tm) : mktime(&tm);
-    if (t == (time_t)-1 || t <= now)
-        return -1;
-    *out = (int64_t)t;
-    return 0;
-}
-
-static int parse_num(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
 int cmd_import(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -209,14 +155,14 @@ int cmd_import(int argc, char **argv)
         case 'r': o.requester = optarg; break;
         case 'w': reward = optarg; break;
         case 'n':
-            if (parse_num(optarg, 1, CSV_IMPORT_MAX_REDUNDANCY, &o.redundancy) != 0) {
+            if (import_parse_count(optarg, 1, CSV_IMPORT_MAX_REDUNDANCY, &o.redundancy) != 0) {
                 fprintf(stderr, "kazi import: --redundancy must be 1 to %d\n",
                         CSV_IMPORT_MAX_REDUNDANCY);
                 return CLI_USAGE;
             }
             break;
         case 'e':
-            if (parse_num(optarg, 1, 86400, &o.est_seconds) != 0) {
+            if (import_parse_count(optarg, 1, 86400, &o.est_seconds) != 0) {
                 fprintf(stderr, "kazi import: --est-seconds must be 1 to 86400\n");
                 return CLI_USAGE;
             }
@@ -246,9 +192,8 @@ int cmd_import(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (deadline && parse_when(deadline, &o.deadline) != 0) {
-        fprintf(stderr, "kazi import: --deadline '%s' is not a future date "
-                        "(YYYY-MM-DD, YYYY-MM-DDTHH:MM, +7d, +12h)\n", deadline);
+    if (deadline && import_parse_deadline(deadline, (int64_t)time(NULL), &o.deadline) != 0) {
+        fprintf(stderr, "kazi import: --deadline '%s' " IMPORT_DEADLINE_HELP "\n", deadline);
         return CLI_USAGE;
     }
 

@@ -50,6 +50,8 @@ typedef struct sim_proc {
     size_t out_len;
     bool quit;
     struct timespec t0;
+    FILE *delivery_log;      /* --delivery-log: "UNIX_MS DELIVERED" when messages reach the modem */
+    unsigned long logged;    /* delivered count last written there */
 } sim_proc;
 
 static volatile sig_atomic_t got_signal;
@@ -75,6 +77,7 @@ static int sim_usage(void)
             "                [--storage N] [--me-storage N] [--pin PIN] [--seed N]\n"
             "                [--report-delay MS] [--report-status N|none] [--rssi N]\n"
             "                [--cnmi-mode sim800|cmt|cdsi] [--csms-service 0|1]\n"
+            "                [--delivery-log FILE]\n"
             "       kazi sim ctl SOCKET COMMAND [ARGS...]\n");
     return CLI_USAGE;
 }
@@ -374,6 +377,26 @@ static void handle_events(sim_proc *p, struct pollfd *fds, int nfds)
     }
 }
 
+/*
+ * --delivery-log: after messages were handed to the modem (stored, +CMTI or
+ * +CMT written to the pty), one line "UNIX_MS N", N the messages delivered so
+ * far, the wall clock in milliseconds: benchmarks time inbound latency from it.
+ */
+static void log_deliveries(sim_proc *p)
+{
+    if (!p->delivery_log)
+        return;
+    sim_stats s;
+    sim_get_stats(p->e, &s);
+    if (s.delivered == p->logged)
+        return;
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    fprintf(p->delivery_log, "%lld %lu\n", (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000,
+            s.delivered);
+    p->logged = s.delivered;
+}
+
 static void run_loop(sim_proc *p, const sigset_t *waitmask)
 {
     while (!p->quit && !got_signal) {
@@ -397,6 +420,7 @@ static void run_loop(sim_proc *p, const sigset_t *waitmask)
         if (p->back_at && now_ms(p) >= p->back_at)
             come_back(p);
         pump_output(p);
+        log_deliveries(p);
     }
 }
 
@@ -412,7 +436,7 @@ static int parse_num(const char *s, long lo, long hi, long *out)
 }
 
 typedef struct sim_opts {
-    const char *link, *control, *script;
+    const char *link, *control, *script, *delivery_log;
 } sim_opts;
 
 static int parse_cnmi_mode(const char *arg, sim_cnmi_mode *out)
@@ -435,6 +459,10 @@ static int apply_option(int c, const char *arg, sim_config *cfg, sim_opts *o)
     long v = 0;
     if (c == 'l' || c == 'c' || c == 's' || c == 'p') {
         *(c == 'l' ? &o->link : c == 'c' ? &o->control : c == 's' ? &o->script : &cfg->pin) = arg;
+        return 0;
+    }
+    if (c == 'T') {
+        o->delivery_log = arg;
         return 0;
     }
     if (c == 'R' && strcmp(arg, "none") == 0) {
@@ -477,7 +505,7 @@ static int parse_options(int argc, char **argv, sim_config *cfg, sim_opts *o)
         {"seed", required_argument, NULL, 'e'},      {"report-delay", required_argument, NULL, 'D'},
         {"report-status", required_argument, NULL, 'R'}, {"rssi", required_argument, NULL, 'q'},
         {"cnmi-mode", required_argument, NULL, 'N'}, {"csms-service", required_argument, NULL, 'C'},
-        {NULL, 0, NULL, 0},
+        {"delivery-log", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
     };
     int c;
     optind = 1;
@@ -504,6 +532,8 @@ static void proc_cleanup(sim_proc *p)
             close(p->clients[k].fd);
     free(p->out);
     sim_free(p->e);
+    if (p->delivery_log)
+        fclose(p->delivery_log);
 }
 
 static int start(sim_proc *p, const sim_config *cfg, const sim_opts *o)
@@ -520,6 +550,14 @@ static int start(sim_proc *p, const sim_config *cfg, const sim_opts *o)
         fprintf(stderr, "kazi sim: --script %s\n", why);
         return -1;
     }
+    if (o->delivery_log) {
+        p->delivery_log = fopen(o->delivery_log, "a");
+        if (!p->delivery_log) {
+            fprintf(stderr, "kazi sim: --delivery-log %s: %s\n", o->delivery_log, strerror(errno));
+            return -1;
+        }
+        setvbuf(p->delivery_log, NULL, _IOLBF, 0); /* whole lines, even if killed */
+    }
     if (open_pty(p) != 0 || update_link(p) != 0)
         return -1;
     if (p->control && open_control(p) != 0)
@@ -535,7 +573,7 @@ int cmd_sim(int argc, char **argv)
         return sim_ctl_client(argc - 1, argv + 1);
     sim_config cfg;
     sim_config_init(&cfg);
-    sim_opts o = {NULL, NULL, NULL};
+    sim_opts o = {NULL, NULL, NULL, NULL};
     if (parse_options(argc, argv, &cfg, &o) != 0)
         return sim_usage();
     sim_proc p;

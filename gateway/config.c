@@ -582,8 +582,9 @@ static void check_whole(parse_ctx *c)
         add_error(c->errs, c->file, key_line(c, "outbox", "retry_max"),
                   "retry_max: shorter than retry_base");
     check_currency(c);
-    if (cfg->nmodems == 0)
-        add_error(c->errs, c->file, 0, "no [modem NAME] section: at least one modem is needed");
+    if (cfg->nmodems == 0 && !cfg->http_listen[0])
+        add_error(c->errs, c->file, 0,
+                  "no [modem NAME] section and no [http] listen: at least one is needed");
     for (size_t i = 0; i < cfg->nmodems; i++)
         if (!cfg->modems[i].port[0])
             add_error(c->errs, c->file, cfg->modems[i].line, "[modem %s]: port = PATH is required",
@@ -592,7 +593,8 @@ static void check_whole(parse_ctx *c)
 
 static int holds_pin(const kz_config *cfg)
 {
-    if (cfg->payout_pin[0])
+    if (cfg->payout_pin[0] || cfg->http_ussd_secret[0] || cfg->http_console_password[0] ||
+        cfg->http_api_token[0])
         return 1;
     for (size_t i = 0; i < cfg->nmodems; i++)
         if (cfg->modems[i].pin[0])
@@ -687,7 +689,8 @@ size_t config_load(const char *path, kz_config *cfg, cfg_errors *errs)
     free(text);
     if (n == 0 && holds_pin(cfg) && (stt.st_mode & 077))
         add_error(errs, path, 0,
-                  "holds a PIN (SIM or mobile money) but is readable by group or others (mode %04o): "
+                  "holds a secret (a PIN, a password or a token) but is readable by group or "
+                  "others (mode %04o): "
                   "run 'chmod 600 %s' (and chown it to the daemon's user)",
                   (unsigned)(stt.st_mode & 07777), path);
     return errs->n;

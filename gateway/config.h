@@ -94,8 +94,18 @@ typedef struct kz_config {
     int payout_confirm_timeout_s;
     int64_t payout_daily_cap_minor;
     int64_t payout_run_min_minor;
-    /* [http] (reserved) */
-    char http_listen[64];
+    /* [http]: USSD callback, console and JSON API (docs/http.md) */
+    char http_listen[64];             /* "ADDR:PORT"; "" = no HTTP at all */
+    char http_console_listen[64];     /* "" = console and API on http_listen */
+    char http_ussd_secret[128];       /* secret: never logged */
+    char http_ussd_allow[256];        /* "ADDR[/BITS],..." ; "" = no address allow-list */
+    int http_ussd_timeout_s;          /* a USSD session idle this long is over */
+    char http_console_password[128];  /* secret: console login */
+    char http_api_token[128];         /* secret: API bearer token (also a console login) */
+    int http_session_idle_s;          /* a console login idle this long is logged out */
+    int http_upload_max;              /* bytes of one request body (CSV upload) */
+    int http_max_connections;         /* per listener */
+    int http_timeout_s;               /* a connection idle this long is closed */
     /* [modem NAME] */
     cfg_modem modems[CFG_MAX_MODEMS];
     size_t nmodems;

@@ -144,7 +144,32 @@ const cfg_key cfg_keys[] = {
 
     /* [http] */
     {"http", "listen", CFG_ADDR, G(http_listen), SZ(http_listen), 0, 0, NULL, "", false,
-     "ADDR:PORT of the admin HTTP endpoints (reserved: validated, not used yet)"},
+     "ADDR:PORT for the USSD callback (POST /ussd), the console (/) and the API (/api); "
+     "empty: no HTTP"},
+    {"http", "console_listen", CFG_ADDR, G(http_console_listen), SZ(http_console_listen), 0, 0,
+     NULL, "", false,
+     "ADDR:PORT of a listener of their own for the console and the API (e.g. the LAN only); "
+     "then listen serves only /ussd"},
+    {"http", "ussd_secret", CFG_STRING, G(http_ussd_secret), SZ(http_ussd_secret), 0, 0, NULL,
+     "", false,
+     "shared secret the aggregator sends with each USSD callback (secret: file mode 0600)"},
+    {"http", "ussd_allow", CFG_STRING, G(http_ussd_allow), SZ(http_ussd_allow), 0, 0, NULL, "",
+     false, "addresses or networks (ADDR[/BITS], comma-separated) allowed to call /ussd"},
+    {"http", "ussd_timeout", CFG_DURATION, G(http_ussd_timeout_s), 0, 10, 3600, NULL, "180s",
+     false, "a USSD session with no request for this long is over"},
+    {"http", "console_password", CFG_STRING, G(http_console_password),
+     SZ(http_console_password), 0, 0, NULL, "", false,
+     "password of the web console (secret: file mode 0600); empty: login by token only"},
+    {"http", "api_token", CFG_STRING, G(http_api_token), SZ(http_api_token), 0, 0, NULL, "",
+     false, "bearer token of the JSON API, also accepted at the console login (secret)"},
+    {"http", "session_idle", CFG_DURATION, G(http_session_idle_s), 0, 10, DAY, NULL, "30m",
+     false, "a console login unused for this long must log in again"},
+    {"http", "upload_max", CFG_INT, G(http_upload_max), 0, 4096, 1073741824LL, NULL, "16777216",
+     false, "largest request body in bytes (a CSV upload)"},
+    {"http", "max_connections", CFG_INT, G(http_max_connections), 0, 1, 4096, NULL, "256",
+     false, "connections one listener serves at once"},
+    {"http", "timeout", CFG_DURATION, G(http_timeout_s), 0, 1, 3600, NULL, "30s", false,
+     "a connection idle this long is closed"},
 
     /* [modem NAME] */
     {"modem", "port", CFG_STRING, M(port), MSZ(port), 0, 0, NULL, NULL, true,

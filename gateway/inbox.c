@@ -16,7 +16,8 @@
 #include "hex.h"
 #include "store.h"
 
-#define INBOX_BATCH 32
+#define INBOX_BATCH 128 /* sets read per query */
+#define INBOX_ROUNDS 8  /* queries per call: a bound, the rest waits for the next turn */
 
 struct inbox {
     kz_queue *q;
@@ -228,54 +229,78 @@ static char *binary_text(const concat_msg *msg)
 typedef struct process_ctx {
     inbox *ib;
     int64_t now;
-    int handed, fallback;
+    int seen, handed, fallback;
     kz_status rc;
     kz_err *err;
 } process_ctx;
 
-/* Record the message unhandled (deliver failed) so a person can see it. */
+/* Record the message unhandled (deliver failed) so a person can see it. Caller's transaction. */
 static kz_status record_unhandled(inbox *ib, const char *set_key, const inbox_msg *m,
                                   int64_t now, kz_err *err)
 {
-    kz_store *st = qstore_store(ib->q);
-    kz_status rc = store_begin(st, err);
-    if (rc != KZ_OK)
-        return rc;
     int64_t id = 0;
-    rc = qstore_message_by_key(ib->q, m->dedupe_key, &id, err);
+    kz_status rc = qstore_message_by_key(ib->q, m->dedupe_key, &id, err);
     if (rc == KZ_OK && id == 0)
         rc = qstore_inbox_record(ib->q, m->sender, m->text, m->segments, m->dedupe_key, now, &id,
                                  err);
     if (rc == KZ_OK)
         rc = qstore_inbox_set_done(ib->q, set_key, id, err);
-    if (rc == KZ_OK)
-        return store_commit(st, err);
-    store_rollback(st);
     return rc;
 }
 
-/* One transaction: already handed over (crash after commit)? else deliver; mark the parts. */
+/* Already handed over (crash after commit)? else deliver; mark the parts. Caller's transaction. */
 static kz_status hand_over(inbox *ib, const char *set_key, const inbox_msg *m, bool *delivered,
                            kz_err *err)
 {
-    kz_store *st = qstore_store(ib->q);
     *delivered = false;
-    kz_status rc = store_begin(st, err);
-    if (rc != KZ_OK)
-        return rc;
     int64_t id = 0;
-    rc = qstore_message_by_key(ib->q, m->dedupe_key, &id, err);
+    kz_status rc = qstore_message_by_key(ib->q, m->dedupe_key, &id, err);
     if (rc == KZ_OK && id == 0) {
         rc = ib->deliver(ib->ctx, m, &id, err);
         *delivered = rc == KZ_OK;
     }
     if (rc == KZ_OK)
         rc = qstore_inbox_set_done(ib->q, set_key, id, err);
-    if (rc == KZ_OK)
-        return store_commit(st, err);
-    store_rollback(st);
-    *delivered = false;
+    if (rc != KZ_OK)
+        *delivered = false;
     return rc;
+}
+
+/* body(ib, ...) inside its own savepoint: kept on KZ_OK, undone otherwise. */
+static kz_status in_savepoint(inbox *ib, kz_status rc_body, kz_err *err)
+{
+    kz_err e;
+    kz_err_clear(&e);
+    kz_status rc = qstore_inbox_savepoint(ib->q, rc_body == KZ_OK ? QSTORE_SP_KEEP : QSTORE_SP_UNDO,
+                                          &e);
+    if (rc != KZ_OK && err)
+        *err = e;
+    return rc_body != KZ_OK ? rc_body : rc;
+}
+
+/*
+ * One set inside the caller's transaction, in a savepoint: a message whose
+ * hand-over fails is undone alone and recorded unhandled, so one bad message
+ * never takes the others of the group with it.
+ */
+static kz_status deliver_set(process_ctx *c, const char *set_key, const inbox_msg *m)
+{
+    inbox *ib = c->ib;
+    kz_status rc = qstore_inbox_savepoint(ib->q, QSTORE_SP_OPEN, c->err);
+    if (rc != KZ_OK)
+        return rc;
+    bool delivered = false;
+    kz_err e;
+    kz_err_clear(&e);
+    if (in_savepoint(ib, hand_over(ib, set_key, m, &delivered, &e), &e) == KZ_OK) {
+        c->handed += delivered;
+        return KZ_OK;
+    }
+    c->fallback++;
+    rc = qstore_inbox_savepoint(ib->q, QSTORE_SP_OPEN, c->err);
+    if (rc != KZ_OK)
+        return rc;
+    return in_savepoint(ib, record_unhandled(ib, set_key, m, c->now, c->err), c->err);
 }
 
 static int process_set(void *vctx, const char *set_key)
@@ -283,6 +308,7 @@ static int process_set(void *vctx, const char *set_key)
     process_ctx *c = vctx;
     set_build b;
     memset(&b, 0, sizeof b);
+    c->seen++;
     if (build_set(c->ib, set_key, &b, c->now, c->err) != 0 || !b.done || !b.key) {
         set_build_free(&b);
         c->rc = c->rc != KZ_OK ? c->rc : KZ_ERR_NOMEM;
@@ -299,33 +325,46 @@ static int process_set(void *vctx, const char *set_key)
         .dedupe_key = b.key,
         .received_at = b.first_at,
     };
-    bool delivered = false;
-    kz_err e;
-    kz_err_clear(&e);
-    kz_status rc = hand_over(c->ib, set_key, &m, &delivered, &e);
-    if (rc == KZ_OK) {
-        c->handed += delivered;
-    } else {
-        rc = record_unhandled(c->ib, set_key, &m, c->now, c->err);
-        c->fallback++;
-        if (rc != KZ_OK)
-            c->rc = rc;
-    }
+    kz_status rc = deliver_set(c, set_key, &m);
+    if (rc != KZ_OK)
+        c->rc = rc;
     free(hex);
     set_build_free(&b);
     return c->rc != KZ_OK;
 }
 
+kz_status inbox_process_tx(inbox *ib, int64_t now, int *handed, int *fallback, kz_err *err)
+{
+    int h = 0, f = 0;
+    kz_status rc = KZ_OK;
+    for (int round = 0; round < INBOX_ROUNDS; round++) {
+        process_ctx c = {ib, now, 0, 0, 0, KZ_OK, err};
+        rc = qstore_inbox_ready_each(ib->q, now - ib->timeout_s, INBOX_BATCH, process_set, &c,
+                                     err);
+        h += c.handed;
+        f += c.fallback;
+        if (c.rc != KZ_OK)
+            rc = c.rc;
+        if (rc != KZ_OK || c.seen < INBOX_BATCH)
+            break;
+    }
+    if (handed)
+        *handed = h;
+    if (fallback)
+        *fallback = f;
+    return rc;
+}
+
 kz_status inbox_process(inbox *ib, int64_t now, int *handed, int *fallback, kz_err *err)
 {
-    process_ctx c = {ib, now, 0, 0, KZ_OK, err};
-    kz_status rc = qstore_inbox_ready_each(ib->q, now - ib->timeout_s, INBOX_BATCH, process_set,
-                                           &c, err);
+    kz_store *st = qstore_store(ib->q);
+    kz_status rc = store_begin(st, err);
+    if (rc == KZ_OK)
+        rc = inbox_process_tx(ib, now, handed, fallback, err);
+    if (rc == KZ_OK)
+        return store_commit(st, err);
+    store_rollback(st);
     if (handed)
-        *handed = c.handed;
-    if (fallback)
-        *fallback = c.fallback;
-    if (c.rc != KZ_OK)
-        return c.rc;
-    return rc == KZ_ERR_IO ? KZ_OK : rc;
+        *handed = 0;
+    return rc;
 }

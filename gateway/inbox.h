@@ -38,8 +38,9 @@ typedef struct inbox_msg {
 /*
  * Record and handle m inside the transaction inbox_process has open (the
  * messages row with m->dedupe_key, and whatever replies it queues). Return
- * KZ_OK with *message_id set to commit; any other status rolls everything
- * back and the message is recorded unhandled (state 'received') instead.
+ * KZ_OK with *message_id set to commit; any other status rolls back all it
+ * wrote (its savepoint) and the message is recorded unhandled (state
+ * 'received') instead.
  */
 typedef kz_status (*inbox_deliver_fn)(void *ctx, const inbox_msg *m, int64_t *message_id,
                                       kz_err *err);
@@ -50,18 +51,29 @@ void inbox_free(inbox *ib);
 void inbox_configure(inbox *ib, int concat_timeout_s);
 
 /*
- * A part from a modem's on_sms: commit it (a duplicate of a stored part is
- * fine). KZ_OK only once it is durable: the caller may then let the modem
- * delete it. *ready is set when a set may now be handed over.
+ * A part from a modem's on_sms: store it (a duplicate of a stored part is
+ * fine). Outside a transaction KZ_OK means it is durable and the caller may
+ * let the modem delete it; inside the caller's transaction, only once that
+ * commits. *ready is set when a set may now be handed over.
  */
 kz_status inbox_on_sms(inbox *ib, const char *modem, const sms_message *msg, const uint8_t *pdu,
                        size_t pdu_len, int64_t now, bool *ready, kz_err *err);
 
 /*
- * Hand over every set that is complete, or older than the timeout. *handed
+ * Hand over every set that is complete, or older than the timeout, in one
+ * transaction (see inbox_process_tx). *handed
  * (may be NULL) receives how many messages went to deliver; *fallback (may
  * be NULL) how many were recorded unhandled because deliver failed.
  */
 kz_status inbox_process(inbox *ib, int64_t now, int *handed, int *fallback, kz_err *err);
+
+/*
+ * inbox_process inside the caller's transaction (the caller commits, after
+ * storing the turn's parts with inbox_on_sms in the same transaction: one
+ * commit for all). Each set runs in its own savepoint: a set whose deliver
+ * fails is undone alone and recorded unhandled. Any other status means the
+ * transaction must be rolled back.
+ */
+kz_status inbox_process_tx(inbox *ib, int64_t now, int *handed, int *fallback, kz_err *err);
 
 #endif

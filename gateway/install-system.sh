@@ -1,7 +1,9 @@
 #!/bin/sh
 # install-system.sh - the root-only half of `make install` (docs/install.md):
 # the system user kazi (in dialout, for the serial ports), the ownership of the
-# configuration and the data directory, and the systemd unit enabled.
+# configuration and the data directory, and the systemd unit enabled; a note
+# when libmicrohttpd12, needed only for [http] listen, is missing, and one when
+# libgammu8, needed only for driver = gammu, is.
 # Usage: install-system.sh CONF STATEDIR CONFDIR
 # Owns: those steps. Never edits or replaces a file, never starts the daemon
 # (the configuration names the modem port: the admin edits it first).
@@ -29,6 +31,15 @@ chown kazi:kazi "$STATEDIR" "$CONF"
 chmod 0750 "$STATEDIR"
 chown root:kazi "$CONFDIR"
 chmod 0750 "$CONFDIR"
+
+# kazi loads libmicrohttpd only when [http] listen is set (docs/http.md).
+if ! ldconfig -p 2>/dev/null | grep -q 'libmicrohttpd\.so\.12 '; then
+    echo "libmicrohttpd12 is not installed: fine without [http]; [http] listen needs it (apt-get install libmicrohttpd12)"
+fi
+# ... and libgammu only when a modem uses driver = gammu (docs/gammu-driver.md).
+if ! ldconfig -p 2>/dev/null | grep -q 'libGammu\.so\.8 '; then
+    echo "libgammu8 is not installed: fine for driver = at; driver = gammu needs it (apt-get install libgammu8)"
+fi
 
 if [ -d /run/systemd/system ]; then
     systemctl daemon-reload

@@ -3,10 +3,13 @@
  * Owns: the threshold, the syslog connection and the line format:
  *   "2024-01-19T10:00:00Z kazi info: modem m1: ready"   (a terminal or a file)
  *   "kazi info: modem m1: ready"                       (under systemd: the journal stamps it)
+ * Any thread may log (the HTTP listeners do): one lock guards the settings
+ * and keeps a line and its syslog copy together.
  * Never logs a secret: it cannot tell one from text, so callers never pass one.
  */
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,9 +25,11 @@ static struct {
     log_level level;
     bool syslog_open;
 } lg = {"kazi", LOG_LVL_INFO, false};
+static pthread_mutex_t lg_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void log_setup(const char *ident, log_level level, bool use_syslog)
 {
+    pthread_mutex_lock(&lg_lock);
     snprintf(lg.ident, sizeof lg.ident, "%s", ident && *ident ? ident : "kazi");
     lg.level = level;
     if (lg.syslog_open && !use_syslog) {
@@ -34,18 +39,24 @@ void log_setup(const char *ident, log_level level, bool use_syslog)
         openlog(lg.ident, LOG_PID, LOG_DAEMON);
         lg.syslog_open = true;
     }
+    pthread_mutex_unlock(&lg_lock);
 }
 
 void log_close(void)
 {
+    pthread_mutex_lock(&lg_lock);
     if (lg.syslog_open)
         closelog();
     lg.syslog_open = false;
+    pthread_mutex_unlock(&lg_lock);
 }
 
 log_level log_get_level(void)
 {
-    return lg.level;
+    pthread_mutex_lock(&lg_lock);
+    log_level l = lg.level;
+    pthread_mutex_unlock(&lg_lock);
+    return l;
 }
 
 const char *log_level_name(log_level l)
@@ -81,7 +92,7 @@ static void stamp(char *out, size_t cap)
 
 void log_msg(log_level level, const char *fmt, ...)
 {
-    if (level > lg.level || level < LOG_LVL_ERROR)
+    if (level > log_get_level() || level < LOG_LVL_ERROR)
         return;
     char text[1024];
     va_list ap;
@@ -93,7 +104,9 @@ void log_msg(log_level level, const char *fmt, ...)
             *p = ' ';
     char when[32];
     stamp(when, sizeof when);
+    pthread_mutex_lock(&lg_lock);
     fprintf(stderr, "%s%s %s: %s\n", when, lg.ident, level_names[level], text);
     if (lg.syslog_open)
         syslog(syslog_priority(level), "%s: %s", level_names[level], text);
+    pthread_mutex_unlock(&lg_lock);
 }

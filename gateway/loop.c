@@ -1,6 +1,7 @@
 /*
- * loop.c - the daemon's one poll loop: modem fds and a signalfd (SIGTERM,
- * SIGINT: clean stop; SIGHUP: reload), then the work that is due: inbound
+ * loop.c - the daemon's one poll loop: modem fds, a signalfd (SIGTERM,
+ * SIGINT: clean stop; SIGHUP: reload) and the HTTP listeners' wake fd (their
+ * handlers queued SMS or payouts), then the work that is due: inbound
  * sets handed over, the outbox pumped, and the timers (offer expiry,
  * auto-accept, unsent parts without an outcome, modem snapshots, pushing
  * offers to workers).
@@ -82,6 +83,7 @@ static void reload(kz_daemon *d)
         outbox_configure(d->ob, &os);
         inbox_configure(d->ib, d->cfg.concat_timeout_s);
         serve_conv_setup(d);
+        serve_http_reload(d);
         log_setup("kazi", (log_level)d->cfg.log_level, d->cfg.syslog);
         log_info("reload: applied");
     }
@@ -102,6 +104,7 @@ static void read_signals(kz_daemon *d)
                      outbox_in_flight(d->ob));
             d->stopping = true;
             d->stop_deadline_ms = serve_now_ms() + STOP_GRACE_MS;
+            serve_http_close(d); /* no new requests while the modems finish */
         }
     }
 }
@@ -122,12 +125,24 @@ static int poll_timeout(const kz_daemon *d, int64_t now_ms, int max_wait_ms)
     return (int)wait;
 }
 
+/* A handler queued work: pump the outbox and look for payout requests now. */
+static void read_wake(kz_daemon *d)
+{
+    if (!serve_http_woken(d))
+        return;
+    log_debug("http: a request queued work: pumping the outbox now");
+    d->outbox_dirty = true;
+    serve_pay_poke(d);
+}
+
 static void poll_once(kz_daemon *d, int max_wait_ms)
 {
-    struct pollfd pfd[CFG_MAX_MODEMS + 1];
-    serve_modem *who[CFG_MAX_MODEMS + 1];
+    struct pollfd pfd[CFG_MAX_MODEMS + 2];
+    serve_modem *who[CFG_MAX_MODEMS + 2];
     size_t n = 0;
     pfd[n] = (struct pollfd){.fd = d->sigfd, .events = POLLIN};
+    who[n++] = NULL;
+    pfd[n] = (struct pollfd){.fd = serve_http_wake_fd(d), .events = POLLIN}; /* -1: ignored */
     who[n++] = NULL;
     for (size_t i = 0; i < d->nmodems; i++) {
         int fd = modem_fd(d->modems[i]->m);
@@ -139,9 +154,11 @@ static void poll_once(kz_daemon *d, int max_wait_ms)
     int rc = poll(pfd, (nfds_t)n, poll_timeout(d, serve_now_ms(), max_wait_ms));
     if (rc < 0 && errno != EINTR)
         log_error("poll: %s", strerror(errno));
-    for (size_t i = 1; rc > 0 && i < n; i++)
+    for (size_t i = 2; rc > 0 && i < n; i++)
         if (pfd[i].revents)
             modem_on_io(who[i]->m, pfd[i].revents, serve_now_ms());
+    if (rc > 0 && pfd[1].revents)
+        read_wake(d);
     if (rc > 0 && pfd[0].revents)
         read_signals(d);
     int64_t now_ms = serve_now_ms();
@@ -154,21 +171,11 @@ static void poll_once(kz_daemon *d, int max_wait_ms)
 
 static void run_inbox(kz_daemon *d, int64_t now)
 {
-    if (!d->inbox_dirty && now < d->next_inbox)
+    if (!d->nheld && !d->inbox_dirty && now < d->next_inbox)
         return;
     d->inbox_dirty = false;
     d->next_inbox = now + INBOX_EVERY_S;
-    int handed = 0, fallback = 0;
-    kz_err err;
-    kz_err_clear(&err);
-    if (inbox_process(d->ib, now, &handed, &fallback, &err) != KZ_OK)
-        log_error("inbox: %s", err.msg);
-    if (handed)
-        log_debug("inbox: %d message(s) handled", handed);
-    if (fallback)
-        log_error("inbox: %d message(s) could not be handled; recorded as 'received'", fallback);
-    if (handed || fallback)
-        d->outbox_dirty = true;
+    serve_inbox_run(d, now); /* the turn's parts and answers: one commit */
 }
 
 static void run_outbox(kz_daemon *d, int64_t now)
@@ -224,8 +231,13 @@ bool loop_step(kz_daemon *d, int max_wait_ms)
     serve_power_tick(d, serve_now_ms());
     int64_t now = serve_now();
     run_inbox(d, now);
-    if (d->stopping)
+    if (d->stopping) {
+        kz_err err;
+        kz_err_clear(&err);
+        if (outbox_flush(d->ob, &err) != KZ_OK) /* outcomes confirmed while stopping */
+            log_error("outbox: %s", err.msg);
         return outbox_in_flight(d->ob) == 0 || serve_now_ms() >= d->stop_deadline_ms;
+    }
     housekeeping(d, now);
     serve_pay_tick(d, now);
     push(d, now);

@@ -1,8 +1,11 @@
 /*
  * outbox.c - outbound SMS from the messages table to the modems (see outbox.h).
- * Owns: encoding into parts, the choice of sender, backoff and the in-flight
- * counts. Never sends a part before its 'sending' state is committed; never
- * logs (serve.c logs what the calls return).
+ * Owns: encoding into parts, the choice of sender, backoff, the in-flight
+ * counts and the group commit: one transaction per pump encodes a batch of
+ * messages, another records the sends confirmed since the last pump and marks
+ * every part about to be handed 'sending'; only after that commit are the PDUs
+ * handed to the modems. Never sends a part before its 'sending' state is
+ * committed; never logs (serve.c logs what the calls return).
  */
 #include "outbox.h"
 
@@ -14,8 +17,16 @@
 #include "hex.h"
 
 #define OUTBOX_MAX_SENDERS 16
-#define OUTBOX_BATCH 32       /* messages encoded / parts considered per pump */
+#define OUTBOX_BATCH 64       /* messages encoded / parts considered per pump */
 #define OUTBOX_FIRST_PARTS 16 /* PDUs tried before asking pdu_encode_submit how many */
+#define OUTBOX_SENT_MAX 256   /* confirmed sends kept before a pump commits them anyway */
+
+/* A send the modem confirmed, not committed yet (outbox_flush). */
+typedef struct sent_note {
+    int64_t id;
+    int mr;
+    int64_t at;
+} sent_note;
 
 typedef struct sender {
     char name[32];
@@ -33,6 +44,10 @@ struct outbox {
     sender senders[OUTBOX_MAX_SENDERS];
     size_t nsenders;
     size_t rr;            /* round-robin start among equals */
+    sent_note *sent;      /* confirmed sends waiting for the next commit (owned) */
+    size_t nsent, sent_cap;
+    int64_t encoded_upto;  /* every outbound message up to this id has been encoded */
+    int64_t next_full_scan; /* when to look below encoded_upto again (a reused id) */
 };
 
 /* A due part copied out of the query (sending writes, so it runs after the read). */
@@ -44,6 +59,8 @@ typedef struct due_part {
     size_t tpdu_len;
     char pinned[32];
     char chosen[32];  /* the sender it was handed to in this pump */
+    sender *to;       /* the sender chosen, until it is handed (or not) */
+    bool marked;      /* committed 'sending' in this pump */
 } due_part;
 
 outbox *outbox_new(kz_queue *q, const outbox_settings *s)
@@ -58,6 +75,10 @@ outbox *outbox_new(kz_queue *q, const outbox_settings *s)
 
 void outbox_free(outbox *ob)
 {
+    if (!ob)
+        return;
+    outbox_flush(ob, NULL); /* best effort: unflushed parts stay 'sending' (after-crash rule) */
+    free(ob->sent);
     free(ob);
 }
 
@@ -107,6 +128,10 @@ kz_status outbox_detach(outbox *ob, const char *name, int64_t now, kz_err *err)
     size_t i = (size_t)(s - ob->senders);
     memmove(&ob->senders[i], &ob->senders[i + 1], (ob->nsenders - i - 1) * sizeof *s);
     ob->nsenders--;
+    /* Its confirmed sends first: recovery must see them 'sent', never 'sending'. */
+    kz_status rc = outbox_flush(ob, err);
+    if (rc != KZ_OK)
+        return rc;
     return qstore_outbox_recover(ob->q, name, ob->set.resend_after_crash, now, NULL, err);
 }
 
@@ -164,6 +189,7 @@ typedef struct encode_ctx {
     int64_t now;
     kz_status rc;
     kz_err *err;
+    int64_t last_id; /* the largest message id taken in this batch */
 } encode_ctx;
 
 static kz_status encode_pdus(outbox *ob, const outbox_msg_row *m, sms_pdu **out, size_t *n,
@@ -195,6 +221,8 @@ static kz_status encode_pdus(outbox *ob, const outbox_msg_row *m, sms_pdu **out,
 static int encode_one(void *vctx, const outbox_msg_row *m)
 {
     encode_ctx *c = vctx;
+    if (m->id > c->last_id)
+        c->last_id = m->id;
     sms_pdu *pdus = NULL;
     size_t n = 0;
     kz_err e;
@@ -320,30 +348,6 @@ static void pin_to_sibling(due_list *l, size_t i)
             snprintf(p->pinned, sizeof p->pinned, "%s", l->parts[k].chosen);
 }
 
-static kz_status send_part(outbox *ob, sender *s, const due_part *p, const char *day,
-                           int64_t now, kz_err *err)
-{
-    sms_pdu pdu = {.len = 0};
-    if (hex_decode(p->pdu_hex, strlen(p->pdu_hex), pdu.bytes, sizeof pdu.bytes, &pdu.len, NULL) !=
-        KZ_OK)
-        return qstore_outbox_result(ob->q, p->id, OUTBOX_FAILED, -1, "stored PDU is not hex", 0,
-                                    now, err);
-    pdu.tpdu_len = p->tpdu_len;
-    /* The state first: a crash after this line leaves 'sending', never a silent resend. */
-    kz_status rc = qstore_outbox_sending(ob->q, p->id, s->name, day, now, err);
-    if (rc == KZ_ERR_STATE)
-        return KZ_OK; /* someone else settled it meanwhile */
-    if (rc != KZ_OK)
-        return rc;
-    s->sent_today++;
-    if (s->ops->send(s->dev, (uint64_t)p->id, &pdu) == KZ_OK) {
-        s->in_flight++;
-        return KZ_OK;
-    }
-    s->sent_today--;
-    return qstore_outbox_unsend(ob->q, p->id, day, now, err);
-}
-
 static kz_status refresh_counts(outbox *ob, const char *day, kz_err *err)
 {
     for (size_t i = 0; i < ob->nsenders; i++) {
@@ -355,18 +359,154 @@ static kz_status refresh_counts(outbox *ob, const char *day, kz_err *err)
     return KZ_OK;
 }
 
+/*
+ * The encoding of one batch, as one transaction. New messages are looked for
+ * above the last id encoded (new rows get larger ids); once a minute the whole
+ * queue is looked at again, in case an id was reused.
+ */
+static kz_status encode_tx(kz_queue *q, void *arg, kz_err *err)
+{
+    encode_ctx *ec = arg;
+    outbox *ob = ec->ob;
+    int64_t after = ob->encoded_upto;
+    if (ec->now >= ob->next_full_scan)
+        after = 0;
+    kz_status rc = qstore_outbox_unencoded_each(q, after, OUTBOX_BATCH, encode_one, ec, err);
+    if (ec->rc != KZ_OK)
+        return ec->rc;
+    return rc == KZ_ERR_IO ? KZ_OK : rc;
+}
+
+/*
+ * After the batch committed: how far the queue is known to be encoded (a full
+ * look takes the oldest unencoded first, so it never leaves a gap below).
+ */
+static void encoded(outbox *ob, const encode_ctx *ec)
+{
+    if (ec->now >= ob->next_full_scan)
+        ob->next_full_scan = ec->now + 60;
+    if (ec->last_id > ob->encoded_upto)
+        ob->encoded_upto = ec->last_id;
+}
+
+/* The confirmed sends, recorded 'sent' (inside the caller's transaction). */
+static kz_status sent_tx(kz_queue *q, void *arg, kz_err *err)
+{
+    outbox *ob = arg;
+    for (size_t i = 0; i < ob->nsent; i++) {
+        const sent_note *n = &ob->sent[i];
+        kz_status rc = qstore_outbox_result(q, n->id, OUTBOX_SENT, n->mr, NULL, 0, n->at, err);
+        if (rc != KZ_OK)
+            return rc;
+    }
+    return KZ_OK;
+}
+
+kz_status outbox_flush(outbox *ob, kz_err *err)
+{
+    if (ob->nsent == 0)
+        return KZ_OK;
+    kz_status rc = qstore_outbox_batch(ob->q, sent_tx, ob, err);
+    if (rc == KZ_OK)
+        ob->nsent = 0;
+    return rc;
+}
+
+typedef struct mark_ctx {
+    outbox *ob;
+    due_list *l;
+    const char *day;
+    int64_t now;
+} mark_ctx;
+
+/* A chosen part that will not be handed in this pump gives its room back. */
+static void unchoose(due_part *p)
+{
+    if (!p->to)
+        return;
+    p->to->in_flight--;
+    p->to->sent_today--;
+    p->to = NULL;
+    p->chosen[0] = '\0';
+}
+
+/*
+ * One transaction: the confirmed sends, then each chosen part 'sending' (a
+ * PDU that is not hex fails its part instead). Nothing is handed before it
+ * commits; when it does not, every part stays queued.
+ */
+static kz_status mark_tx(kz_queue *q, void *arg, kz_err *err)
+{
+    mark_ctx *c = arg;
+    kz_status rc = sent_tx(q, c->ob, err);
+    for (size_t i = 0; rc == KZ_OK && i < c->l->n; i++) {
+        due_part *p = &c->l->parts[i];
+        p->marked = false;
+        if (!p->to)
+            continue;
+        uint8_t bytes[SMS_PDU_MAX];
+        size_t len = 0;
+        if (hex_decode(p->pdu_hex, strlen(p->pdu_hex), bytes, sizeof bytes, &len, NULL) !=
+            KZ_OK) {
+            rc = qstore_outbox_result(q, p->id, OUTBOX_FAILED, -1, "stored PDU is not hex", 0,
+                                      c->now, err);
+            continue;
+        }
+        /* The state first: a crash after the commit leaves 'sending', never a silent resend. */
+        rc = qstore_outbox_sending(q, p->id, p->to->name, c->day, c->now, err);
+        if (rc == KZ_ERR_STATE) {
+            rc = KZ_OK; /* someone else settled it meanwhile */
+            continue;
+        }
+        p->marked = rc == KZ_OK;
+    }
+    return rc;
+}
+
+/* Hand one committed part to its sender; a refusal puts it back in the queue. */
+static kz_status hand(outbox *ob, due_part *p, const char *day, int64_t now, kz_err *err)
+{
+    sms_pdu pdu = {.len = 0};
+    kz_status rc = hex_decode(p->pdu_hex, strlen(p->pdu_hex), pdu.bytes, sizeof pdu.bytes,
+                              &pdu.len, err);
+    pdu.tpdu_len = p->tpdu_len;
+    if (rc == KZ_OK && p->to->ops->send(p->to->dev, (uint64_t)p->id, &pdu) == KZ_OK)
+        return KZ_OK;
+    unchoose(p);
+    return qstore_outbox_unsend(ob->q, p->id, day, now, err);
+}
+
+/*
+ * Is a pump worth a commit now? When some ready sender is down to half its
+ * max_in_flight (so one commit tops up several parts, and the modem still
+ * has work while it commits), or when confirmed sends have waited a second.
+ */
+static bool pump_due(const outbox *ob, int64_t now)
+{
+    if (ob->nsent >= OUTBOX_SENT_MAX || (ob->nsent && now > ob->sent[0].at))
+        return true;
+    int low = ob->set.max_in_flight / 2;
+    for (size_t i = 0; i < ob->nsenders; i++) {
+        const sender *s = &ob->senders[i];
+        if (s->in_flight <= low && s->ops->ready(s->dev))
+            return true;
+    }
+    return false;
+}
+
 kz_status outbox_pump(outbox *ob, int64_t now, int *handed, kz_err *err)
 {
     if (handed)
         *handed = 0;
-    encode_ctx ec = {ob, now, KZ_OK, err};
-    kz_status rc = qstore_outbox_unencoded_each(ob->q, OUTBOX_BATCH, encode_one, &ec, err);
-    if (ec.rc != KZ_OK)
-        return ec.rc;
-    if (rc != KZ_OK && rc != KZ_ERR_IO)
-        return rc;
-    if (ob->nsenders == 0)
+    if (ob->nsenders && !pump_due(ob, now))
         return KZ_OK;
+    encode_ctx ec = {ob, now, KZ_OK, err, 0};
+    kz_status rc = qstore_outbox_batch(ob->q, encode_tx, &ec, err);
+    if (rc != KZ_OK)
+        return rc;
+    encoded(ob, &ec);
+    if (ob->nsenders == 0)
+        return outbox_flush(ob, err);
     char day[11];
     outbox_local_day(now, ob->set.tz_offset_minutes, day);
     if ((rc = refresh_counts(ob, day, err)) != KZ_OK)
@@ -377,23 +517,64 @@ kz_status outbox_pump(outbox *ob, int64_t now, int *handed, kz_err *err)
     if (!l)
         return kz_err_set(err, KZ_ERR_NOMEM, KZ_NO_OFFSET, "out of memory");
     rc = qstore_outbox_due_each(ob->q, now, window, OUTBOX_BATCH, collect_due, l, err);
+    /* Choose for every part first: the counts taken here spread the batch. */
     for (size_t i = 0; rc == KZ_OK && i < l->n; i++) {
+        due_part *p = &l->parts[i];
         pin_to_sibling(l, i);
-        sender *s = choose(ob, &l->parts[i]);
+        sender *s = choose(ob, p);
         if (!s)
             continue; /* no room now: it stays queued */
-        int before = s->in_flight;
-        rc = send_part(ob, s, &l->parts[i], day, now, err);
-        if (s->in_flight > before)
-            snprintf(l->parts[i].chosen, sizeof l->parts[i].chosen, "%s", s->name);
-        if (handed && s->in_flight > before)
+        p->to = s;
+        s->in_flight++;
+        s->sent_today++;
+        snprintf(p->chosen, sizeof p->chosen, "%s", s->name);
+    }
+    bool any = ob->nsent > 0;
+    for (size_t i = 0; i < l->n && !any; i++)
+        any = l->parts[i].to != NULL;
+    if (rc == KZ_OK && any) {
+        mark_ctx mc = {ob, l, day, now};
+        rc = qstore_outbox_commit(ob->q, mark_tx, &mc, err);
+        if (rc == KZ_OK)
+            ob->nsent = 0;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        due_part *p = &l->parts[i];
+        if (rc != KZ_OK || !p->marked) {
+            unchoose(p);
+            continue;
+        }
+        kz_status hr = hand(ob, p, day, now, err);
+        if (p->to && handed)
             (*handed)++;
+        if (hr != KZ_OK && rc == KZ_OK)
+            rc = hr;
     }
     free(l);
     return rc;
 }
 
 /* ---- outcomes ---- */
+
+/*
+ * A confirmed send is kept in memory and committed with the next pump (the
+ * loop pumps in the same turn) or outbox_flush. Until then the part is
+ * 'sending' on disk: a crash meanwhile makes it 'unknown' (or, with
+ * resend_after_crash, queued), as a crash before the modem answered would.
+ */
+static kz_status note_sent(outbox *ob, int64_t id, int mr, int64_t now, kz_err *err)
+{
+    if (ob->nsent == ob->sent_cap) {
+        size_t cap = ob->sent_cap ? 2 * ob->sent_cap : 64;
+        sent_note *p = realloc(ob->sent, cap * sizeof *p);
+        if (!p) /* no room to wait: commit it alone */
+            return qstore_outbox_result(ob->q, id, OUTBOX_SENT, mr, NULL, 0, now, err);
+        ob->sent = p;
+        ob->sent_cap = cap;
+    }
+    ob->sent[ob->nsent++] = (sent_note){id, mr, now};
+    return KZ_OK;
+}
 
 kz_status outbox_on_sent(outbox *ob, const char *name, uint64_t send_id, kz_status st, int mr,
                          int cms_error, bool retryable, int64_t now, kz_err *err)
@@ -403,7 +584,7 @@ kz_status outbox_on_sent(outbox *ob, const char *name, uint64_t send_id, kz_stat
         s->in_flight--;
     int64_t id = (int64_t)send_id;
     if (st == KZ_OK)
-        return qstore_outbox_result(ob->q, id, OUTBOX_SENT, mr, NULL, 0, now, err);
+        return note_sent(ob, id, mr, now, err);
     /* KZ_ERR_STATE: the PDU went out, then the modem restarted or closed
      * before it answered. As after a crash: unless resend_after_crash, the
      * part stays 'sending' and becomes 'unknown' (housekeeping, a detach or
@@ -430,6 +611,28 @@ kz_status outbox_on_sent(outbox *ob, const char *name, uint64_t send_id, kz_stat
     return qstore_outbox_result(ob->q, id, OUTBOX_RETRY, -1, why, at, now, err);
 }
 
+typedef struct report_ctx {
+    outbox *ob;
+    const char *name;
+    const sms_message *report;
+    outbox_report r;
+    const char *why;
+    int64_t now;
+    uint64_t send_id;
+} report_ctx;
+
+/* The sends confirmed so far (a report matches 'sent' parts only), then the report. */
+static kz_status report_tx(kz_queue *q, void *arg, kz_err *err)
+{
+    report_ctx *c = arg;
+    kz_status rc = sent_tx(q, c->ob, err);
+    if (rc != KZ_OK)
+        return rc;
+    bool matched = false;
+    return qstore_outbox_report(q, (int64_t)c->send_id, c->name, c->report->mr,
+                                c->report->address.text, c->r, c->why, c->now, &matched, err);
+}
+
 kz_status outbox_on_report(outbox *ob, const char *name, uint64_t send_id,
                            const sms_message *report, int64_t now, kz_err *err)
 {
@@ -439,14 +642,18 @@ kz_status outbox_on_report(outbox *ob, const char *name, uint64_t send_id,
     outbox_report r = cls == SMS_ST_COMPLETED ? OUTBOX_DELIVERED : OUTBOX_UNDELIVERABLE;
     char why[120];
     snprintf(why, sizeof why, "not delivered: %s", sms_st_meaning(report->status));
-    bool matched = false;
-    return qstore_outbox_report(ob->q, (int64_t)send_id, name, report->mr,
-                                report->address.text, r, r == OUTBOX_DELIVERED ? NULL : why, now,
-                                &matched, err);
+    report_ctx c = {ob, name, report, r, r == OUTBOX_DELIVERED ? NULL : why, now, send_id};
+    kz_status rc = qstore_outbox_commit(ob->q, report_tx, &c, err); /* before the SIM delete */
+    if (rc == KZ_OK)
+        ob->nsent = 0;
+    return rc;
 }
 
 kz_status outbox_housekeeping(outbox *ob, int64_t now, kz_err *err)
 {
+    kz_status rc = outbox_flush(ob, err);
+    if (rc != KZ_OK)
+        return rc;
     return qstore_outbox_expire_sending(ob->q, now - ob->set.sending_timeout_s, now, NULL, err);
 }
 

@@ -76,7 +76,12 @@ kz_status outbox_recover(outbox *ob, int64_t now, int64_t *n, kz_err *err);
  */
 kz_status outbox_pump(outbox *ob, int64_t now, int *handed, kz_err *err);
 
-/* The outcome of a send (serve.c calls it from modem on_sent). */
+/*
+ * The outcome of a send (serve.c calls it from modem on_sent). A failure is
+ * committed before it returns; a success is kept in memory and committed with
+ * the next outbox_pump, outbox_on_report, outbox_housekeeping or outbox_flush
+ * (until then the part is 'sending' on disk, which the after-crash rule covers).
+ */
 kz_status outbox_on_sent(outbox *ob, const char *name, uint64_t send_id, kz_status st, int mr,
                          int cms_error, bool retryable, int64_t now, kz_err *err);
 
@@ -86,6 +91,9 @@ kz_status outbox_on_sent(outbox *ob, const char *name, uint64_t send_id, kz_stat
  */
 kz_status outbox_on_report(outbox *ob, const char *name, uint64_t send_id,
                            const sms_message *report, int64_t now, kz_err *err);
+
+/* Commit the successful outcomes outbox_on_sent kept in memory (one transaction). */
+kz_status outbox_flush(outbox *ob, kz_err *err);
 
 /* Parts handed to senders whose outcome has not come yet (all senders). */
 int outbox_in_flight(const outbox *ob);

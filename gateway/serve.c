@@ -1,8 +1,8 @@
 /*
  * serve.c - `kazi serve -c kazi.conf`: the daemon's start-up, read top to
  * bottom in cmd_serve(): parse options, read the configuration, take the
- * database lock, open the database, open the modems, drop privileges, run
- * the loop, close everything.
+ * database lock, open the database, open the modems, bind the [http] ports,
+ * drop privileges, start the HTTP listeners, run the loop, close everything.
  * Owns: the command line, the lock file (DATABASE.lock, holding the pid) and
  * the privilege drop. Never runs as root past start-up: without --user it
  * refuses root.
@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,7 +167,7 @@ int serve_open_store(kz_daemon *d)
     outbox_settings os;
     serve_outbox_settings(&d->cfg, &os);
     if (qstore_open(d->st, &d->q, &err) != KZ_OK ||
-        !(d->ib = inbox_new(d->q, d->cfg.concat_timeout_s, serve_deliver, d)) ||
+        !(d->ib = inbox_new(d->q, d->cfg.concat_timeout_s, serve_inbox_deliver, d)) ||
         !(d->ob = outbox_new(d->q, &os))) {
         log_error("out of memory");
         return -1;
@@ -242,6 +243,7 @@ static int drop_privileges(const char *user, const char *database)
 
 static void close_all(kz_daemon *d, int lockfd)
 {
+    serve_http_close(d); /* first: its handlers use the database */
     serve_pay_close(d);
     serve_modems_close(d);
     outbox_free(d->ob);
@@ -286,10 +288,15 @@ int cmd_serve(int argc, char **argv)
     }
     log_setup("kazi", (log_level)d->cfg.log_level, d->cfg.syslog);
     umask(077); /* the lock, the database, its WAL and shm: owner only */
+    /* Most SQLite statements here open a scratch b-tree (an 87 KB page-cache chunk)
+     * for an IN list; glibc's default trim gave it back to the kernel after each, and
+     * that brk shrink (a TLB flush on every CPU) took a third of the send path's CPU. */
+    mallopt(M_TRIM_THRESHOLD, 512 * 1024);
     int lockfd = take_lock(d->cfg.database);
     rc = CLI_FAIL;
     if (lockfd >= 0 && loop_signals_init(d) == 0 && serve_conv_setup(d) == 0 && serve_open_store(d) == 0 &&
-        serve_modems_open(d) == 0 && serve_pay_open(d) == 0 && (!o.user || drop_privileges(o.user, d->cfg.database) == 0)) {
+        serve_modems_open(d) == 0 && serve_pay_open(d) == 0 && serve_http_bind(d) == 0 &&
+        (!o.user || drop_privileges(o.user, d->cfg.database) == 0) && serve_http_start(d) == 0) {
         log_info("kazi serve started: database %s, %zu modem(s), pid %ld", d->cfg.database,
                  d->nmodems, (long)getpid());
         rc = loop_run(d);

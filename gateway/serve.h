@@ -2,7 +2,9 @@
  * serve.h - what serve.c (start-up: options, configuration, lock, store,
  * modems, privileges) and loop.c / serve_modems.c (the poll loop, signals,
  * timers, reload, the modems' callbacks) share: the daemon's state.
- * Owns: kz_daemon. Never used outside gateway/serve*.c and gateway/loop*.c.
+ * Owns: kz_daemon. Outside gateway/serve*.c and gateway/loop*.c only the
+ * clocks (serve_now) and serve_conv_fill (the CLI's conversation settings)
+ * are used.
  */
 #ifndef KAZI_SERVE_H
 #define KAZI_SERVE_H
@@ -45,6 +47,10 @@ typedef struct kz_daemon {
     bool inbox_dirty, outbox_dirty;
     int64_t next_housekeeping, next_push, next_inbox, next_pump_ms; /* seconds / ms */
     struct serve_pay *pay;        /* gateway/serve_pay.c; NULL: no payouts */
+    struct serve_http *http;      /* gateway/serve_http.c; NULL: no [http] listen */
+    struct held_part *held;       /* gateway/serve_inbox.c: this turn's parts, not committed */
+    size_t nheld, held_cap;
+    int64_t inbox_last_id;        /* newest inbound message handed over (for the log) */
 } kz_daemon;
 
 /* ---- serve_clock.c ---- */
@@ -108,6 +114,36 @@ bool serve_power_describe(const serve_modem *sm, const char **state, char *why, 
 /* The modem closes: a running command is killed and reaped; frees sm->power. */
 void serve_power_stop(serve_modem *sm);
 
+/* ---- serve_http.c ---- */
+
+/*
+ * Bind the sockets of [http] listen and console_listen (before the privilege
+ * drop: a port under 1024 needs root). 0 (also when there is no [http]
+ * listen) or -1 (logged, naming the address).
+ */
+int serve_http_bind(kz_daemon *d);
+
+/*
+ * Start a listener on each bound socket, each with its own database
+ * connection and its own copy of the configuration, templates and
+ * conversation settings (after the privilege drop). 0 or -1 (logged).
+ */
+int serve_http_start(kz_daemon *d);
+
+/* The eventfd the handlers write when they queued work (-1: no listeners). */
+int serve_http_wake_fd(const kz_daemon *d);
+
+/* The wake fd polled readable: drain it. True when a handler asked for a pump. */
+bool serve_http_woken(kz_daemon *d);
+
+/* After a reload applied: the listeners take the new templates and settings
+ * (between two requests); [http] keys need a restart (config_diff says so). */
+void serve_http_reload(kz_daemon *d);
+
+/* Stop the listeners (a handler running finishes first; open connections are
+ * closed), close their connections and free d->http. NULL-safe, idempotent. */
+void serve_http_close(kz_daemon *d);
+
 /* ---- loop.c ---- */
 
 /* Block the daemon's signals and open the signalfd. 0 or -1 (logged). */
@@ -124,6 +160,25 @@ int loop_run(kz_daemon *d);
  */
 bool loop_step(kz_daemon *d, int max_wait_ms);
 
+/* ---- serve_inbox.c ---- */
+
+/* on_sms for a part the modem holds (modem_sms_held): kept for this turn's commit. */
+kz_status serve_inbox_hold(kz_daemon *d, serve_modem *sm, const uint8_t *pdu, size_t len,
+                           int64_t now);
+
+/*
+ * The turn's inbound work: the held parts stored and every ready set handed
+ * over in one transaction, then the modems delete the parts. Logs its own
+ * errors; falls back to one commit per part.
+ */
+void serve_inbox_run(kz_daemon *d, int64_t now);
+
+/* The inbox's deliver callback: serve_deliver, noting the newest message id. */
+kz_status serve_inbox_deliver(void *ctx, const inbox_msg *m, int64_t *message_id, kz_err *err);
+
+/* Free the held parts' array (serve_modems_close calls it, after the last modem). */
+void serve_inbox_free(kz_daemon *d);
+
 /* ---- serve_conv.c ---- */
 
 /*
@@ -132,6 +187,13 @@ bool loop_step(kz_daemon *d, int max_wait_ms);
  * the old templates stay if the new ones do not load.
  */
 int serve_conv_setup(kz_daemon *d);
+
+/* The templates cfg names (cfg templates, else $KAZI_TEMPLATES, else the
+ * installed ones) into *out (tmpl_free). 0 or -1 (logged). */
+int serve_templates_load(const kz_config *cfg, tmpl_set **out);
+
+/* Fill c from cfg; c->templates = t (borrowed). */
+void serve_conv_fill(const kz_config *cfg, const tmpl_set *t, conv_config *c);
 
 /* The inbox's hand-over: record and handle one inbound message (ctx is the daemon). */
 kz_status serve_deliver(void *ctx, const inbox_msg *m, int64_t *message_id, kz_err *err);

@@ -28,13 +28,39 @@ static const char *templates_dir(const kz_config *cfg)
     return env && *env ? env : KAZI_TEMPLATE_DIR;
 }
 
+int serve_templates_load(const kz_config *cfg, tmpl_set **out)
+{
+    kz_err err;
+    kz_err_clear(&err);
+    *out = NULL;
+    if (tmpl_load_dir(templates_dir(cfg), out, &err) != KZ_OK) {
+        log_error("templates %s: %s", templates_dir(cfg), err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+void serve_conv_fill(const kz_config *cfg, const tmpl_set *t, conv_config *c)
+{
+    conv_config_defaults(c);
+    snprintf(c->country, sizeof c->country, "%s", cfg->country);
+    snprintf(c->default_lang, sizeof c->default_lang, "%s", cfg_lang_name(cfg->conv_default_lang));
+    snprintf(c->terms_version, sizeof c->terms_version, "%s", cfg->terms_version);
+    snprintf(c->provider, sizeof c->provider, "%s", cfg->provider);
+    c->max_replies_hour = cfg->max_replies_hour;
+    c->max_replies_day = cfg->max_replies_day;
+    c->max_stranger_day = cfg->max_stranger_day;
+    c->max_total_day = cfg->max_total_day;
+    c->limits = cfg->limits;
+    c->payout_min_minor = cfg->payout_min_minor;
+    c->engine = cfg->engine;
+    c->templates = t;
+}
+
 int serve_conv_setup(kz_daemon *d)
 {
     tmpl_set *t = NULL;
-    kz_err err;
-    kz_err_clear(&err);
-    if (tmpl_load_dir(templates_dir(&d->cfg), &t, &err) != KZ_OK) {
-        log_error("templates %s: %s", templates_dir(&d->cfg), err.msg);
+    if (serve_templates_load(&d->cfg, &t) != 0) {
         if (!d->templates)
             return -1;
         log_error("templates: keeping the ones loaded before");
@@ -42,20 +68,7 @@ int serve_conv_setup(kz_daemon *d)
         tmpl_free(d->templates);
         d->templates = t;
     }
-    conv_config *c = &d->conv;
-    conv_config_defaults(c);
-    snprintf(c->country, sizeof c->country, "%s", d->cfg.country);
-    snprintf(c->default_lang, sizeof c->default_lang, "%s", cfg_lang_name(d->cfg.conv_default_lang));
-    snprintf(c->terms_version, sizeof c->terms_version, "%s", d->cfg.terms_version);
-    snprintf(c->provider, sizeof c->provider, "%s", d->cfg.provider);
-    c->max_replies_hour = d->cfg.max_replies_hour;
-    c->max_replies_day = d->cfg.max_replies_day;
-    c->max_stranger_day = d->cfg.max_stranger_day;
-    c->max_total_day = d->cfg.max_total_day;
-    c->limits = d->cfg.limits;
-    c->payout_min_minor = d->cfg.payout_min_minor;
-    c->engine = d->cfg.engine;
-    c->templates = d->templates;
+    serve_conv_fill(&d->cfg, d->templates, &d->conv);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /*
  * serve_modems.c - the daemon's modems: creating them from [modem NAME]
- * sections, their callbacks (inbound parts to the inbox, outcomes and
+ * sections, their callbacks (inbound parts to the inbox, held for the turn's
+ * group commit when the driver allows it (serve_inbox.c); outcomes and
  * reports to the outbox, states and events to the log), reloads and the
  * status snapshots `kazi status` reads.
  * Owns: serve_modem objects. Never logs a PIN (the driver never reports it,
@@ -17,6 +18,13 @@ static kz_status on_sms(void *ctx, modem *m, const sms_message *msg, const uint8
                         size_t pdu_len)
 {
     serve_modem *sm = ctx;
+    if (modem_sms_held(m)) { /* committed with the turn's others, then deleted */
+        kz_status held = serve_inbox_hold(sm->d, sm, pdu, pdu_len, serve_now());
+        if (held != KZ_OK)
+            log_error("modem %s: inbound SMS not kept for the commit (left on the SIM): %s",
+                      modem_name(m), kz_strerror(held));
+        return held;
+    }
     kz_err err;
     kz_err_clear(&err);
     bool ready = false;
@@ -147,6 +155,7 @@ static int open_one(kz_daemon *d, const cfg_modem *c)
         free(sm);
         return -1;
     }
+    modem_hold_deletes(sm->m, true); /* group commit (AT driver; gammu: per part) */
     d->modems[d->nmodems++] = sm;
     modem_tick(sm->m, serve_now_ms()); /* opens the port now, before privileges are dropped */
     log_info("modem %s: opened on %s", c->name, c->port);
@@ -170,6 +179,8 @@ int serve_modems_open(kz_daemon *d)
 
 void serve_modem_close(kz_daemon *d, size_t i)
 {
+    if (d->nheld)
+        serve_inbox_run(d, serve_now()); /* its held parts are committed before it goes */
     serve_modem *sm = d->modems[i];
     kz_err err;
     kz_err_clear(&err);
@@ -188,6 +199,7 @@ void serve_modems_close(kz_daemon *d)
 {
     while (d->nmodems)
         serve_modem_close(d, d->nmodems - 1);
+    serve_inbox_free(d); /* no modem left to hold parts */
 }
 
 void serve_modems_reload(kz_daemon *d, const kz_config *next)

@@ -316,6 +316,12 @@ void serve_pay_tick(kz_daemon *d, int64_t now)
     settle_watched(d, p, now);
 }
 
+void serve_pay_poke(kz_daemon *d)
+{
+    if (d->pay)
+        d->pay->next_start = 0;
+}
+
 void serve_pay_on_ussd(kz_daemon *d, modem *m, uint64_t session_id, kz_status st,
                        const cusd_reply *reply)
 {

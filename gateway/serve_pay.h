@@ -35,6 +35,10 @@ void serve_pay_close(kz_daemon *d);
  * requested payout at most once per housekeeping interval, runs deadlines. */
 void serve_pay_tick(kz_daemon *d, int64_t now);
 
+/* A payout may have been requested elsewhere (a web handler): the next
+ * serve_pay_tick looks for requested payouts at once. NULL-safe on d->pay. */
+void serve_pay_poke(kz_daemon *d);
+
 /* A modem's on_ussd, forwarded (sessions not the runner's are ignored). */
 void serve_pay_on_ussd(kz_daemon *d, modem *m, uint64_t session_id, kz_status st,
                        const cusd_reply *reply);

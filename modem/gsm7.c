@@ -103,6 +103,18 @@ static uint8_t gsm7_from_other(uint32_t cp)
 }
 
 /* Septets for cp: 1, 2 (ESC + code) or 0 if none; out may be NULL. */
+bool gsm7_ascii_septets(const uint8_t *utf8, size_t len, size_t *septets)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (utf8[i] >= 0x80 || gsm7_from_ascii[utf8[i]] == NO)
+            return false;
+        total += gsm7_from_ascii[utf8[i]] & EXT ? 2 : 1;
+    }
+    *septets = total;
+    return true;
+}
+
 size_t gsm7_from_codepoint(uint32_t cp, uint8_t out[2])
 {
     uint8_t m = cp < 0x80 ? gsm7_from_ascii[cp] : gsm7_from_other(cp);

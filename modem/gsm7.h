@@ -23,6 +23,13 @@
  */
 size_t gsm7_from_codepoint(uint32_t cp, uint8_t out[2]);
 
+/*
+ * Is utf8[0..len) plain ASCII that GSM-7 can carry? Then true, and *septets
+ * is its length in septets (an extension character such as '~' takes two).
+ * A fast path for counting: it never decodes UTF-8.
+ */
+bool gsm7_ascii_septets(const uint8_t *utf8, size_t len, size_t *septets);
+
 /* Code point of default-table septet s (0..127). */
 uint32_t gsm7_default_codepoint(uint8_t s);
 

@@ -395,6 +395,7 @@ kz_status modem_on_io(modem *m, short revents, int64_t now_ms)
         modem_port_lost(m, &err);
         return KZ_ERR_IO;
     }
+    modem_rx_reads(m); /* the +CMTI this read brought: one AT+CMGR, or one listing */
     modem_tx_pump(m);
     return KZ_OK;
 }
@@ -426,6 +427,7 @@ kz_status modem_tick(modem *m, int64_t now_ms)
         modem_port_lost(m, &err);
         return KZ_ERR_IO;
     }
+    modem_rx_reads(m);
     modem_init_tick(m);
     run_periodic(m);
     modem_ussd_tick(m);
@@ -454,6 +456,8 @@ int64_t modem_next_deadline(const modem *m)
         return m->next_reopen;
     if (!m->port)
         return best;
+    if (m->cmti_count)
+        earliest(&best, m->now); /* a +CMTI waits to be read */
     earliest(&best, at_chan_deadline(m->chan));
     earliest(&best, m->init_wait_until);
     earliest(&best, m->boot_until);

@@ -80,7 +80,9 @@ typedef struct modem_callbacks {
     /*
      * An inbound SMS part (DELIVER), as read from the SIM (or routed with
      * +CMT). Return KZ_OK only once it is committed durably; the driver then
-     * deletes it from the SIM (or acknowledges the +CMT). Any other status
+     * deletes it from the SIM (or acknowledges the +CMT). While modem_sms_held
+     * is true, KZ_OK may come first and the commit later, before
+     * modem_release_held (see there). Any other status
      * leaves it on the SIM for the next sweep. Called at most once per SIM
      * index and read; the receiver must tolerate the same PDU again after a
      * crash (dedupe on its own key).
@@ -180,6 +182,23 @@ kz_status modem_ussd_cancel(modem *m, uint64_t session_id);
 void modem_restart(modem *m);
 
 /* Name from the config ("m1"). */
+/*
+ * Group commit of inbound parts (AT driver only; false for the gammu driver,
+ * which keeps commit-then-delete per part). With deletes held, an SMS-DELIVER
+ * read from storage whose on_sms returned KZ_OK is kept on the SIM until
+ * modem_release_held (the receiver has now committed every held part: they are
+ * deleted) or modem_forget_held (it has not: they stay on the SIM and the next
+ * sweep reads them again). Inside on_sms, modem_sms_held says whether this part
+ * will be held (the receiver may return KZ_OK and commit it later, before
+ * calling modem_release_held) or not (+CMT, status reports: commit first).
+ */
+bool modem_hold_deletes(modem *m, bool on);
+bool modem_sms_held(const modem *m);
+/* Held parts now committed: queue their AT+CMGD. */
+void modem_release_held(modem *m);
+/* Held parts not committed: forget them (left on the SIM) and sweep soon. */
+void modem_forget_held(modem *m);
+
 const char *modem_name(const modem *m);
 
 /* Snapshot for `kazi status` and `kazi modem probe`. */

@@ -6,6 +6,7 @@
  * status, send outcomes, messages, USSD screens) and wakes the loop through
  * an eventfd, which is what modem_fd returns. Callbacks run only from
  * modem_on_io and modem_tick, on the caller's thread, as the contract says.
+ * The first start loads libgammu (gammu_lib.c: kazi does not link it).
  * Owns the worker's and the watchdog's lifetime and both queues. The
  * loop-thread functions never block (the queue lock is held only to link or
  * unlink a node) and never read a clock (the caller's "now" is m->now; the
@@ -166,9 +167,17 @@ static void copy_config(struct modem_gammu *g, const modem *m)
 
 kz_status modem_gammu_start(modem *m, kz_err *err)
 {
+    /* libgammu is loaded only now, by the first modem that uses it */
+    kz_err lib_err;
+    kz_err_clear(&lib_err);
+    const gammu_lib *gl = gammu_lib_load(&lib_err);
+    if (!gl)
+        return kz_err_set(err, lib_err.status, KZ_NO_OFFSET, "modem %.20s (%.60s): %s", m->name,
+                          m->path, lib_err.msg);
     struct modem_gammu *g = calloc(1, sizeof *g);
     if (!g)
         return kz_err_set(err, KZ_ERR_NOMEM, KZ_NO_OFFSET, "out of memory");
+    g->gl = gl;
     copy_config(g, m);
     g->excl_fd = -1;
     gm_excl_open(g); /* now, while the daemon may still be root */
@@ -210,7 +219,7 @@ void modem_gammu_stop(modem *m)
     pthread_mutex_lock(&g->mu);
     g->stop = true;
     if (g->sm)
-        GSM_AbortOperation(g->sm); /* end a wait for a modem that does not answer */
+        g->gl->GSM_AbortOperation(g->sm); /* end a wait for a modem that does not answer */
     pthread_cond_signal(&g->cv);
     pthread_cond_signal(&g->dog_cv);
     pthread_mutex_unlock(&g->mu);

@@ -14,7 +14,9 @@
 #include "modem_internal.h"
 
 /* Create the backend of m (m->cfg, m->name, m->path, m->pin already set) and
- * start its worker thread. KZ_ERR_NOMEM / KZ_ERR_IO with err filled. */
+ * start its worker thread; the first call loads libgammu (gammu_lib.h).
+ * KZ_ERR_NOTFOUND when libgammu cannot be loaded (the message names the
+ * modem, its port and the package), KZ_ERR_NOMEM / KZ_ERR_IO, with err filled. */
 kz_status modem_gammu_start(modem *m, kz_err *err);
 /* Stop the worker (aborting what it waits for), close the device, free. */
 void modem_gammu_stop(modem *m);

@@ -95,7 +95,7 @@ void gm_excl_flush(struct modem_gammu *g)
     int64_t deadline = gm_now_ms() + FLUSH_WAIT_MS;
     int got = 0;
     while (got < FLUSH_BYTES && gm_now_ms() < deadline && !gm_stopping(g)) {
-        int n = GSM_ReadDevice(g->sm, TRUE); /* libgammu reads and parses the answer */
+        int n = g->gl->GSM_ReadDevice(g->sm, TRUE); /* libgammu reads and parses the answer */
         if (n < 0)
             return;
         got += n;

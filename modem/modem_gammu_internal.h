@@ -7,7 +7,8 @@
  *                        reconnects and MODEM_DEAD)
  *   modem_gammu_pdu.c    libgammu's messages and texts to and from ours
  * libgammu blocks, so it only ever runs on the worker; the loop thread sees
- * an eventfd. The two sides share nothing but the queues under `mu`.
+ * an eventfd. Its functions are called only through g->gl (gammu_lib.h: kazi
+ * does not link libgammu; modem_gammu_start loads it). The two sides share nothing but the queues under `mu`.
  * Private to modem/modem_gammu*.c.
  */
 #ifndef KAZI_MODEM_GAMMU_INTERNAL_H
@@ -19,6 +20,7 @@
 
 #include <gammu.h>
 
+#include "gammu_lib.h"
 #include "modem_gammu.h"
 
 #define GM_USSD_TEXT_MAX 200
@@ -87,6 +89,7 @@ struct modem_gammu {
     gm_req *rq_head, *rq_tail;
     gm_ev *ev_head, *ev_tail;
     bool stop;
+    const gammu_lib *gl;       /* libgammu's functions (read-only after start) */
     GSM_StateMachine *sm;      /* the worker's; read under mu only to abort */
     int efd;                   /* eventfd: readable while events wait */
     pthread_t thread;
@@ -164,7 +167,8 @@ kz_status gm_text_from_utf8(const char *s, unsigned char *out, size_t cap);
  * time stamps kept. KZ_ERR_UNSUPPORTED for other types or compressed text. */
 kz_status gm_sms_to_pdu(const GSM_SMSMessage *g, sms_pdu *out, kz_err *err);
 /* Our SUBMIT PDU as libgammu's message, status report request kept. */
-kz_status gm_pdu_to_sms(GSM_StateMachine *sm, const sms_pdu *pdu, GSM_SMSMessage *out, kz_err *err);
+kz_status gm_pdu_to_sms(const gammu_lib *gl, GSM_StateMachine *sm, const sms_pdu *pdu,
+                        GSM_SMSMessage *out, kz_err *err);
 /* A USSD answer from libgammu as the AT driver reports it. */
 void gm_ussd_to_reply(const GSM_USSDMessage *u, cusd_reply *out);
 

@@ -142,7 +142,8 @@ kz_status gm_sms_to_pdu(const GSM_SMSMessage *g, sms_pdu *out, kz_err *err)
                                     g->DeliveryStatus, out, err);
 }
 
-kz_status gm_pdu_to_sms(GSM_StateMachine *sm, const sms_pdu *pdu, GSM_SMSMessage *out, kz_err *err)
+kz_status gm_pdu_to_sms(const gammu_lib *gl, GSM_StateMachine *sm, const sms_pdu *pdu,
+                        GSM_SMSMessage *out, kz_err *err)
 {
     sms_message msg;
     kz_status st = pdu_decode(pdu->bytes, pdu->len, true, &msg, err);
@@ -152,10 +153,11 @@ kz_status gm_pdu_to_sms(GSM_StateMachine *sm, const sms_pdu *pdu, GSM_SMSMessage
         return kz_err_set(err, KZ_ERR_INVALID, KZ_NO_OFFSET, "not an SMS-SUBMIT");
     memset(out, 0, sizeof *out);
     size_t pos = 0;
-    GSM_Error ge = GSM_DecodePDUFrame(GSM_GetDebug(sm), out, pdu->bytes, pdu->len, &pos, TRUE);
+    GSM_Error ge =
+        gl->GSM_DecodePDUFrame(gl->GSM_GetDebug(sm), out, pdu->bytes, pdu->len, &pos, TRUE);
     if (ge != ERR_NONE)
         return kz_err_set(err, KZ_ERR_INVALID, KZ_NO_OFFSET, "libgammu cannot read the PDU: %s",
-                          GSM_ErrorString(ge));
+                          gl->GSM_ErrorString(ge));
     /* libgammu asks for a status report by this message type */
     out->PDU = msg.status_report ? SMS_Status_Report : SMS_Submit;
     /* no SMSC in the PDU ("00"): the one configured on the SIM, as modems do */

@@ -120,10 +120,6 @@ static void post_ussd(struct modem_gammu *g, uint64_t id, kz_status st, const cu
     gm_post(g, e);
 }
 
-/* Exported by libGammu (libgammu/gsmstate.c) but missing from its headers:
- * closes protocol and device without the phone layer's goodbye. */
-GSM_Error GSM_CloseConnection(GSM_StateMachine *s);
-
 /* ---- the watchdog ---- */
 
 /* Guard the libgammu calls that follow for ms: past that they are aborted. */
@@ -152,7 +148,7 @@ void *gm_watchdog_main(void *arg)
         int64_t now = gm_now_ms();
         if (g->guard_until && now >= g->guard_until) {
             if (g->sm)
-                GSM_AbortOperation(g->sm);
+                g->gl->GSM_AbortOperation(g->sm);
             g->guard_fired = true;
             g->guard_until = 0;
             continue;
@@ -200,25 +196,25 @@ static void disconnect(struct modem_gammu *g)
         return;
     /* also after a failed GSM_InitConnection: it may leave the device open */
     guard(g, g->cmd_timeout_ms);
-    GSM_Error e = GSM_TerminateConnection(g->sm);
+    GSM_Error e = g->gl->GSM_TerminateConnection(g->sm);
     unguard(g);
     /* Should the phone layer's goodbye fail (after an abort), GSM_TerminateConnection
      * returns before closing the device: close it below the phone layer, or the
      * descriptor would leak and keep reading from the port. */
-    if (e != ERR_NONE && GSM_IsConnected(g->sm))
-        GSM_CloseConnection(g->sm);
+    if (e != ERR_NONE && g->gl->GSM_IsConnected(g->sm))
+        g->gl->GSM_CloseConnection(g->sm);
     pthread_mutex_lock(&g->mu);
     GSM_StateMachine *sm = g->sm;
     g->sm = NULL;
     pthread_mutex_unlock(&g->mu);
-    GSM_FreeStateMachine(sm);
+    g->gl->GSM_FreeStateMachine(sm);
     g->connected = false;
 }
 
 /* The connection failed in `what` with e: reopen later, reconnect, or give up. */
 static void lost(struct modem_gammu *g, const char *what, GSM_Error e)
 {
-    snprintf(g->ws.last_error, sizeof g->ws.last_error, "%s: %s", what, GSM_ErrorString(e));
+    snprintf(g->ws.last_error, sizeof g->ws.last_error, "%s: %s", what, g->gl->GSM_ErrorString(e));
     disconnect(g);
     int64_t now = gm_now_ms();
     if (gm_stopping(g))
@@ -226,14 +222,14 @@ static void lost(struct modem_gammu *g, const char *what, GSM_Error e)
     if (device_error(e)) {
         g->next_connect = now + g->reopen_ms;
         post_state(g, MODEM_CLOSED, "%s: %s (libgammu); reopening every %d ms", what,
-                   GSM_ErrorString(e), g->reopen_ms);
+                   g->gl->GSM_ErrorString(e), g->reopen_ms);
         post_status(g);
         return;
     }
     if (g->resets_in_row >= g->max_resets) {
         g->dead = true;
         post_state(g, MODEM_DEAD, "%s: %s after %d reconnects in a row; needs a power cycle",
-                   what, GSM_ErrorString(e), g->resets_in_row);
+                   what, g->gl->GSM_ErrorString(e), g->resets_in_row);
         post_status(g);
         return;
     }
@@ -241,7 +237,7 @@ static void lost(struct modem_gammu *g, const char *what, GSM_Error e)
     g->ws.resets++;
     g->next_connect = now + (int64_t)g->reopen_ms * (g->resets_in_row - 1);
     post_state(g, MODEM_RESETTING, "%s: %s (libgammu); reconnecting (%d of %d)", what,
-               GSM_ErrorString(e), g->resets_in_row, g->max_resets);
+               g->gl->GSM_ErrorString(e), g->resets_in_row, g->max_resets);
     post_status(g);
 }
 
@@ -311,10 +307,10 @@ static void cb_incoming_ussd(GSM_StateMachine *sm, GSM_USSDMessage *u, void *ud)
 
 static GSM_StateMachine *new_machine(struct modem_gammu *g)
 {
-    GSM_StateMachine *sm = GSM_AllocStateMachine();
+    GSM_StateMachine *sm = g->gl->GSM_AllocStateMachine();
     if (!sm)
         return NULL;
-    GSM_Config *c = GSM_GetConfig(sm, 0);
+    GSM_Config *c = g->gl->GSM_GetConfig(sm, 0);
     char conn[32];
     snprintf(conn, sizeof conn, "at%d", g->baud);
     /* KAZI_GAMMU_LOG=PATH: libgammu's own trace, PATH.<modem>.<connection>, for debugging */
@@ -338,10 +334,10 @@ static GSM_StateMachine *new_machine(struct modem_gammu *g)
     snprintf(c->TextBirthday, sizeof c->TextBirthday, "Birthday");
     snprintf(c->TextMemo, sizeof c->TextMemo, "Memo");
     if (!c->Device || !c->Connection || !c->DebugFile) {
-        GSM_FreeStateMachine(sm);
+        g->gl->GSM_FreeStateMachine(sm);
         return NULL;
     }
-    GSM_SetConfigNum(sm, 1);
+    g->gl->GSM_SetConfigNum(sm, 1);
     return sm;
 }
 
@@ -358,20 +354,20 @@ static void identity(struct modem_gammu *g)
     char v[GSM_MAX_INFO_LENGTH + 1] = "", date[GSM_MAX_VERSION_LENGTH + 1] = "";
     double num = 0;
     modem_status *s = &g->ws;
-    if (GSM_GetManufacturer(g->sm, v) == ERR_NONE)
+    if (g->gl->GSM_GetManufacturer(g->sm, v) == ERR_NONE)
         copy_str(s->manufacturer, sizeof s->manufacturer, v);
-    if (GSM_GetModel(g->sm, v) == ERR_NONE)
+    if (g->gl->GSM_GetModel(g->sm, v) == ERR_NONE)
         copy_str(s->model, sizeof s->model, v);
-    if (GSM_GetFirmware(g->sm, v, date, &num) == ERR_NONE)
+    if (g->gl->GSM_GetFirmware(g->sm, v, date, &num) == ERR_NONE)
         copy_str(s->revision, sizeof s->revision, v);
-    if (GSM_GetIMEI(g->sm, v) == ERR_NONE)
+    if (g->gl->GSM_GetIMEI(g->sm, v) == ERR_NONE)
         copy_str(s->imei, sizeof s->imei, v);
-    if (GSM_GetSIMIMSI(g->sm, v) == ERR_NONE)
+    if (g->gl->GSM_GetSIMIMSI(g->sm, v) == ERR_NONE)
         copy_str(s->imsi, sizeof s->imsi, v);
     GSM_SMSC smsc;
     memset(&smsc, 0, sizeof smsc);
     smsc.Location = 1;
-    if (GSM_GetSMSC(g->sm, &smsc) == ERR_NONE)
+    if (g->gl->GSM_GetSMSC(g->sm, &smsc) == ERR_NONE)
         gm_text_to_utf8(smsc.Number, GSM_MAX_NUMBER_LENGTH, s->smsc, sizeof s->smsc);
 }
 
@@ -379,7 +375,7 @@ static void identity(struct modem_gammu *g)
 static bool sim_unlocked(struct modem_gammu *g)
 {
     GSM_SecurityCodeType sec = SEC_None;
-    GSM_Error e = GSM_GetSecurityStatus(g->sm, &sec);
+    GSM_Error e = g->gl->GSM_GetSecurityStatus(g->sm, &sec);
     if (!ok_or_lost(g, "reading the SIM's PIN status", e))
         return false;
     if (e != ERR_NONE || sec == SEC_None)
@@ -397,14 +393,14 @@ static bool sim_unlocked(struct modem_gammu *g)
     memset(&code, 0, sizeof code);
     code.Type = SEC_Pin;
     snprintf(code.Code, sizeof code.Code, "%s", g->pin);
-    e = GSM_EnterSecurityCode(g->sm, &code);
+    e = g->gl->GSM_EnterSecurityCode(g->sm, &code);
     memset(&code, 0, sizeof code);
     if (!ok_or_lost(g, "entering the PIN", e))
         return false;
     if (e != ERR_NONE) {
         g->pin_refused = true; /* never again: three wrong PINs lock the SIM */
         post_state(g, MODEM_PIN_NEEDED, "the SIM refused the configured PIN (%s)",
-                   GSM_ErrorString(e));
+                   g->gl->GSM_ErrorString(e));
         return false;
     }
     post_event(g, 2, "PIN accepted");
@@ -420,14 +416,14 @@ static void finish_init(struct modem_gammu *g)
     if (!g->connected)
         return;
     if (!g->probe_only) {
-        GSM_Error e = GSM_SetIncomingSMS(g->sm, TRUE);
+        GSM_Error e = g->gl->GSM_SetIncomingSMS(g->sm, TRUE);
         if (e != ERR_NONE)
             post_event(g, 2, "no new-message notifications (%s): sweeping every %d ms",
-                       GSM_ErrorString(e), g->sweep_ms);
+                       g->gl->GSM_ErrorString(e), g->sweep_ms);
         if (!ok_or_lost(g, "enabling new-message notifications", e))
             return;
     }
-    GSM_Error e = GSM_SetIncomingUSSD(g->sm, TRUE);
+    GSM_Error e = g->gl->GSM_SetIncomingUSSD(g->sm, TRUE);
     if (!ok_or_lost(g, "enabling USSD notifications", e))
         return;
     g->resets_in_row = 0;
@@ -450,13 +446,13 @@ static void connect_device(struct modem_gammu *g)
     /* libgammu's init is some 30 commands; identity, PIN and the first poll follow */
     guard(g, 8 * g->cmd_timeout_ms);
     gm_excl_clear(g); /* the last connection's exclusive mode would refuse us (EBUSY) */
-    GSM_Error e = GSM_InitConnection(sm, 1);
+    GSM_Error e = g->gl->GSM_InitConnection(sm, 1);
     if (e != ERR_NONE) {
         if (g->wstate == MODEM_CLOSED && device_error(e)) {
             disconnect(g); /* still closed: no new state; a new reason is logged once */
             g->next_connect = gm_now_ms() + g->reopen_ms;
             char why[sizeof g->ws.last_error];
-            snprintf(why, sizeof why, "opening %.80s: %.60s%s", g->path, GSM_ErrorString(e),
+            snprintf(why, sizeof why, "opening %.80s: %.60s%s", g->path, g->gl->GSM_ErrorString(e),
                      g->excl_errno == EBUSY ? " (left exclusive by an earlier connection)" : "");
             if (strcmp(why, g->ws.last_error) != 0) {
                 post_event(g, 1, "%s (libgammu); retrying every %d ms", why, g->reopen_ms);
@@ -469,9 +465,9 @@ static void connect_device(struct modem_gammu *g)
         return;
     }
     /* GSM_InitConnection clears the callbacks: set them now */
-    GSM_SetIncomingSMSCallback(sm, cb_incoming_sms, g);
-    GSM_SetIncomingUSSDCallback(sm, cb_incoming_ussd, g);
-    GSM_SetSendSMSStatusCallback(sm, cb_send_status, g);
+    g->gl->GSM_SetIncomingSMSCallback(sm, cb_incoming_sms, g);
+    g->gl->GSM_SetIncomingUSSDCallback(sm, cb_incoming_ussd, g);
+    g->gl->GSM_SetSendSMSStatusCallback(sm, cb_send_status, g);
     g->connected = true;
     g->ws.rx_bytes = 1; /* it answered; libgammu does not count bytes */
     post_state(g, MODEM_INIT, "connected through libgammu");
@@ -502,13 +498,13 @@ static void poll_network(struct modem_gammu *g)
     gm_excl_flush(g);
     GSM_SignalQuality sig;
     memset(&sig, 0, sizeof sig);
-    GSM_Error e = GSM_GetSignalQuality(g->sm, &sig);
+    GSM_Error e = g->gl->GSM_GetSignalQuality(g->sm, &sig);
     if (!ok_or_lost(g, "reading the signal", e))
         return;
     g->ws.signal_dbm = e == ERR_NONE && sig.SignalStrength < 0 ? sig.SignalStrength : 0;
     GSM_NetworkInfo net;
     memset(&net, 0, sizeof net);
-    e = GSM_GetNetworkInfo(g->sm, &net);
+    e = g->gl->GSM_GetNetworkInfo(g->sm, &net);
     if (!ok_or_lost(g, "reading the registration", e))
         return;
     g->ws.reg_stat = e == ERR_NONE ? reg_stat(net.State) : -1;
@@ -519,7 +515,7 @@ static void poll_network(struct modem_gammu *g)
     }
     GSM_SMSMemoryStatus ms;
     memset(&ms, 0, sizeof ms);
-    e = GSM_GetSMSStatus(g->sm, &ms);
+    e = g->gl->GSM_GetSMSStatus(g->sm, &ms);
     if (!ok_or_lost(g, "reading the message storage", e))
         return;
     if (e == ERR_NONE) {
@@ -576,14 +572,14 @@ static bool delete_stored(struct modem_gammu *g, gm_handed *h)
     guard(g, g->cmd_timeout_ms);
     if (g->flush_due)
         gm_excl_flush(g);
-    GSM_Error e = GSM_DeleteSMS(g->sm, sms);
+    GSM_Error e = g->gl->GSM_DeleteSMS(g->sm, sms);
     g->flush_due = true; /* a freed slot refilled at once may bring +CIEV: "SMSFULL" */
     free(sms);
     if (!ok_or_lost(g, "deleting a committed message", e))
         return false; /* still committed: deleted after the reconnect */
     if (e != ERR_NONE && e != ERR_EMPTY)
         post_event(g, 1, "deleting message %d (folder %d): %s", h->location, h->folder,
-                   GSM_ErrorString(e));
+                   g->gl->GSM_ErrorString(e));
     else
         *h = (gm_handed){0};
     return true;
@@ -636,13 +632,13 @@ static void sweep(struct modem_gammu *g)
         guard(g, 2 * g->cmd_timeout_ms); /* the first call lists the whole storage */
         if (g->flush_due)
             gm_excl_flush(g);
-        GSM_Error e = GSM_GetNextSMS(g->sm, ms, round == 0);
+        GSM_Error e = g->gl->GSM_GetNextSMS(g->sm, ms, round == 0);
         if (e == ERR_EMPTY)
             break;
         if (!ok_or_lost(g, "listing messages", e))
             return;
         if (e != ERR_NONE) {
-            post_event(g, 1, "listing messages: %s", GSM_ErrorString(e));
+            post_event(g, 1, "listing messages: %s", g->gl->GSM_ErrorString(e));
             break;
         }
         for (int i = 0; i < ms->Number && i < GSM_MAX_MULTI_SMS; i++)
@@ -683,7 +679,7 @@ static void send_pdu_now(struct modem_gammu *g, const gm_req *r)
     GSM_SMSMessage *sms = calloc(1, sizeof *sms);
     kz_err err;
     kz_err_clear(&err);
-    if (!sms || gm_pdu_to_sms(g->sm, &r->pdu, sms, &err) != KZ_OK) {
+    if (!sms || gm_pdu_to_sms(g->gl, g->sm, &r->pdu, sms, &err) != KZ_OK) {
         post_event(g, 1, "send %llu refused: %s", (unsigned long long)r->id,
                    sms ? err.msg : "out of memory");
         post_sent(g, r->id, sms ? KZ_ERR_INVALID : KZ_ERR_NOMEM, -1, -1, !sms);
@@ -699,11 +695,11 @@ static void send_pdu_now(struct modem_gammu *g, const gm_req *r)
     g->send_done = false;
     g->send_status = -1;
     g->send_mr = -1;
-    GSM_Error e = GSM_SendSMS(g->sm, sms);
+    GSM_Error e = g->gl->GSM_SendSMS(g->sm, sms);
     free(sms);
     int64_t deadline = gm_now_ms() + g->long_timeout_ms;
     while (e == ERR_NONE && !g->send_done && gm_now_ms() < deadline && !gm_stopping(g))
-        if (GSM_ReadDevice(g->sm, TRUE) < 0)
+        if (g->gl->GSM_ReadDevice(g->sm, TRUE) < 0)
             break;
     if (g->send_done && g->send_status == 0) {
         post_sent(g, r->id, KZ_OK, g->send_mr, -1, false);
@@ -723,7 +719,8 @@ static void send_pdu_now(struct modem_gammu *g, const gm_req *r)
     if (fatal(e))
         lost(g, "sending a message", e);
     else
-        post_event(g, 1, "send %llu failed: %s", (unsigned long long)r->id, GSM_ErrorString(e));
+        post_event(g, 1, "send %llu failed: %s", (unsigned long long)r->id,
+                   g->gl->GSM_ErrorString(e));
 }
 
 static void send_pdu(struct modem_gammu *g, const gm_req *r)
@@ -748,7 +745,7 @@ static void ussd(struct modem_gammu *g, const gm_req *r)
     guard(g, 2 * g->cmd_timeout_ms);
     if (g->flush_due)
         gm_excl_flush(g);
-    GSM_Error e = GSM_DialService(g->sm, text);
+    GSM_Error e = g->gl->GSM_DialService(g->sm, text);
     if (e == ERR_NONE)
         return; /* the answer comes through cb_incoming_ussd */
     g->ussd_id = 0;
@@ -756,7 +753,7 @@ static void ussd(struct modem_gammu *g, const gm_req *r)
     if (fatal(e))
         lost(g, "starting a USSD request", e);
     else
-        post_event(g, 1, "USSD request refused: %s", GSM_ErrorString(e));
+        post_event(g, 1, "USSD request refused: %s", g->gl->GSM_ErrorString(e));
 }
 
 /* ---- the thread ---- */
@@ -802,7 +799,7 @@ static void connected_step(struct modem_gammu *g)
         sweep(g);
     if (g->connected)
         guard(g, g->cmd_timeout_ms);
-    if (g->connected && GSM_ReadDevice(g->sm, FALSE) < 0)
+    if (g->connected && g->gl->GSM_ReadDevice(g->sm, FALSE) < 0)
         lost(g, "reading", ERR_DEVICEREADERROR);
     if (g->connected && !g->sweep_now)
         gm_wait(g, gm_now_ms() + READ_SLICE_MS);

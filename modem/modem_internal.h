@@ -26,6 +26,7 @@
 #define MODEM_SENDQ_MAX 32
 #define MODEM_RECENT_MAX 256  /* sends remembered for status-report matching */
 #define MODEM_DEL_MAX 256     /* committed messages awaiting their AT+CMGD */
+#define MODEM_DEL_PER_LINE 16 /* AT+CMGD commands on one line (about 160 characters) */
 #define MODEM_NEVER INT64_MAX
 
 /* Per-manufacturer/model differences we can justify (modem_quirks.c). */
@@ -83,6 +84,8 @@ typedef struct pending_del {
     int index;
     uint32_t hash;        /* of the PDU the receiver committed */
     bool inflight;        /* AT+CMGD queued */
+    bool held;            /* handed over while deletes are held: not committed yet */
+    unsigned batch;       /* the AT+CMGD line it went out on */
 } pending_del;
 
 struct modem {
@@ -120,6 +123,15 @@ struct modem {
 
     /* receiving */
     pending_del dels[MODEM_DEL_MAX];
+    bool hold_deletes;    /* modem_hold_deletes: the receiver commits a turn's parts at once */
+    bool handing_held;    /* inside on_sms for a part that will be held (modem_sms_held) */
+    bool read_pending;    /* an AT+CMGR or AT+CMGL=0 for new messages is queued */
+    int64_t read_since;   /* when it was queued (a lost answer frees the slot after a while) */
+    bool unread_more;     /* a +CMTI came meanwhile: list the unread ones next */
+    int cmti_index;       /* the one +CMTI of this read, not yet asked for (cmti_count 1) */
+    int cmti_count;       /* +CMTI seen since the last modem_rx_reads */
+    unsigned del_batch;   /* AT+CMGD lines sent (ids for their answers) */
+    bool cmgd_one_per_line; /* a line of several AT+CMGD failed: one per line from now on */
 
     /* USSD */
     bool ussd_open;
@@ -183,6 +195,8 @@ void modem_init_tick(modem *m);
 
 /* modem_rx.c */
 void modem_rx_urc(modem *m, const at_urc_msg *u);
+/* After URCs were handled: read what their +CMTI announced (AT+CMGR for one, AT+CMGL=0 for several). */
+void modem_rx_reads(modem *m);
 void modem_sweep_start(modem *m);
 void modem_sweep_if_full(modem *m);
 /* Sweep at the next tick (SIM full), at most once per command timeout. */

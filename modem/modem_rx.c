@@ -1,8 +1,11 @@
 /*
  * modem_rx.c - the receiving side: unsolicited result codes (after the
  * channel has held them past any command), reading a message on +CMTI or
- * +CDSI, full AT+CMGL=4 sweeps, +CMT/+CDS routed directly, and deleting a
- * message only after the receiver's callback returned KZ_OK.
+ * +CDSI (AT+CMGR for one, one AT+CMGL=0 listing for a burst), full AT+CMGL=4
+ * sweeps, +CMT/+CDS routed directly, and deleting a message only after the
+ * receiver's callback returned KZ_OK - or, while deletes are held for the
+ * receiver's group commit, only after modem_release_held; deletes go out
+ * several to a command line.
  * Owns the table of committed-but-not-yet-deleted messages, keyed by SIM
  * index and a hash of the PDU, so a committed message is never handed over
  * twice and a delete is never aimed at a different message that reused its
@@ -60,36 +63,61 @@ static bool del_room(const modem *m)
 
 static void cmgd_done(modem *m, modem_job *j, const at_reply *r)
 {
-    pending_del *d = del_find(m, (int)j->arg);
-    if (!d)
-        return;
-    d->inflight = false;
-    if (r->st == KZ_OK) {
-        d->used = false;
-        if (m->st.storage_used > 0)
-            m->st.storage_used--;
-        return;
+    size_t n = 0;
+    int first = -1;
+    for (size_t i = 0; i < MODEM_DEL_MAX; i++) {
+        pending_del *d = &m->dels[i];
+        if (!d->used || !d->inflight || d->batch != (unsigned)j->arg)
+            continue;
+        d->inflight = false;
+        first = n++ ? first : d->index;
+        if (r->st == KZ_OK) {
+            d->used = false;
+            if (m->st.storage_used > 0)
+                m->st.storage_used--;
+        }
     }
-    if (r->st == KZ_ERR_TIMEOUT)
-        modem_sweep_soon(m); /* was it deleted? the listing says (never delete blindly) */
+    if (r->st == KZ_OK || n == 0)
+        return;
+    if (r->st == KZ_ERR_TIMEOUT || n > 1)
+        modem_sweep_soon(m); /* which were deleted? the listing says (never delete blindly) */
+    if (n > 1 && !modem_reply_aborted(r) && r->st != KZ_ERR_TIMEOUT)
+        m->cmgd_one_per_line = true; /* it may not take several commands on one line */
     if (!modem_reply_aborted(r) && r->st != KZ_ERR_TIMEOUT) {
         char t[96];
         modem_reply_text(r, t, sizeof t);
-        modem_event(m, 1, "AT+CMGD=%d: %s (the next sweep checks the message and retries)",
-                    (int)j->arg, t);
+        modem_event(m, 1, "AT+CMGD=%d%s: %s (the next sweep checks the message%s and retries)",
+                    first, n > 1 ? " and others on the line" : "", t, n > 1 ? "s" : "");
+    }
+}
+
+/*
+ * One AT+CMGD line for ds[0..n): "AT+CMGD=4;+CMGD=5;..." (V.250 lets
+ * extended commands share a line; one final result for all). JOB_PROBE,
+ * never repeated: if the first AT+CMGD worked and only its OK was lost, the
+ * network may have put a new message in the freed slot meanwhile, and a
+ * second AT+CMGD would delete it uncommitted.
+ */
+static void submit_deletes(modem *m, pending_del *const *ds, size_t n)
+{
+    char cmd[AT_CMD_MAX + 1];
+    size_t o = 0;
+    for (size_t i = 0; i < n && o < sizeof cmd; i++)
+        o += (size_t)snprintf(cmd + o, sizeof cmd - o, i ? ";+CMGD=%d" : "AT+CMGD=%d",
+                              ds[i]->index);
+    unsigned batch = ++m->del_batch;
+    if (!modem_job_submit(m, cmd, NULL, JOB_PROBE, modem_cmd_timeout(m), cmgd_done,
+                          (long)batch, false))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        ds[i]->inflight = true;
+        ds[i]->batch = batch;
     }
 }
 
 static void queue_delete(modem *m, pending_del *d)
 {
-    char cmd[32];
-    snprintf(cmd, sizeof cmd, "AT+CMGD=%d", d->index);
-    /* JOB_PROBE, never repeated: if the first AT+CMGD worked and only its OK was
-     * lost, the network may have put a new message in the freed slot meanwhile,
-     * and a second AT+CMGD would delete it uncommitted */
-    if (modem_job_submit(m, cmd, NULL, JOB_PROBE, modem_cmd_timeout(m), cmgd_done, d->index,
-                         false))
-        d->inflight = true;
+    submit_deletes(m, &d, 1);
 }
 
 /* ---- handing a message to the receiver ---- */
@@ -153,24 +181,29 @@ static void stored_message(modem *m, int index, int len, const char *hex, size_t
     uint32_t h = pdu_hash(pdu, n);
     pending_del *d = del_find(m, index);
     if (d && d->hash == h) {
-        if (!d->inflight)
+        if (!d->inflight && !d->held)
             queue_delete(m, d); /* committed before: only the delete is missing */
         return;
     }
-    if (d && !d->inflight)
+    if (d && (d->inflight || d->held))
+        return; /* decide after the delete's answer (or the receiver's commit) */
+    if (d)
         d->used = false; /* that one is gone; this is a new message at the same index */
-    if (d && d->inflight)
-        return; /* decide after the delete's answer */
     if (!decode_hex(m, where, hex, hexlen, len, pdu, &n, &msg)) {
         modem_event(m, 1, "%s left on the SIM", where);
         return;
     }
     if (!del_room(m))
         return; /* too many deletes outstanding: the next sweep takes it */
+    bool hold = m->hold_deletes && msg.type == SMS_DELIVER;
+    m->handing_held = hold;
     kz_status st = hand_over(m, &msg, pdu, n);
+    m->handing_held = false;
     if (st == KZ_OK) {
         pending_del *nd = del_add(m, index, h);
-        if (nd)
+        if (nd && hold)
+            nd->held = true; /* deleted by modem_release_held, after the receiver's commit */
+        else if (nd)
             queue_delete(m, nd);
     } else if (st != KZ_ERR_UNSUPPORTED) {
         modem_event(m, 2, "%s not committed by the receiver (%s): left for the next sweep",
@@ -178,10 +211,14 @@ static void stored_message(modem *m, int index, int len, const char *hex, size_t
     }
 }
 
-/* ---- AT+CMGR ---- */
+/* ---- AT+CMGR, and AT+CMGL=0 when messages come faster than one read ---- */
+
+static void read_more(modem *m);
 
 static void cmgr_done(modem *m, modem_job *j, const at_reply *r)
 {
+    m->read_pending = false;
+    read_more(m);
     if (r->st != KZ_OK)
         return; /* the next sweep finds it */
     for (size_t i = 0; i < r->nlines; i++) {
@@ -196,11 +233,93 @@ static void cmgr_done(modem *m, modem_job *j, const at_reply *r)
     }
 }
 
+/* A read is queued and its answer is not overdue (a lost one frees the slot). */
+static bool reading(const modem *m)
+{
+    return m->read_pending && m->now - m->read_since < modem_long_timeout(m);
+}
+
+/*
+ * A +CMTI for index: noted, and read by modem_rx_reads once the URCs that
+ * came with it are handled. While a read is queued, one AT+CMGL=0 (the unread
+ * messages: this one and any that follow meanwhile) goes after it: one round
+ * trip for a burst.
+ */
 static void read_index(modem *m, int index)
+{
+    if (reading(m)) {
+        m->unread_more = true;
+        return;
+    }
+    m->cmti_index = index;
+    m->cmti_count++;
+}
+
+static void cmgl_unread_done(modem *m, modem_job *j, const at_reply *r);
+
+static void read_one(modem *m, int index)
 {
     char cmd[32];
     snprintf(cmd, sizeof cmd, "AT+CMGR=%d", index);
-    modem_job_submit(m, cmd, NULL, JOB_RETRY, modem_cmd_timeout(m), cmgr_done, index, false);
+    if (modem_job_submit(m, cmd, NULL, JOB_RETRY, modem_cmd_timeout(m), cmgr_done, index,
+                         false)) {
+        m->read_pending = true;
+        m->read_since = m->now;
+    }
+}
+
+/* Queued before the answer in hand is handled, so the next read overlaps with our work. */
+static void read_more(modem *m)
+{
+    if (!m->unread_more || reading(m))
+        return;
+    m->unread_more = false;
+    if (modem_job_submit(m, "AT+CMGL=0", NULL, JOB_RETRY, modem_long_timeout(m),
+                         cmgl_unread_done, 0, false)) {
+        m->read_pending = true;
+        m->read_since = m->now;
+    }
+}
+
+/* Each listed message (a listing's header line, with the PDU on it or on the next line). */
+static void listed_messages(modem *m, const at_reply *r, int *listed, size_t *nlisted)
+{
+    for (size_t i = 0; i < r->nlines; i++) {
+        at_msg_header h;
+        if (at_scan_cmgl(r->line[i], r->len[i], &h) != KZ_OK)
+            continue;
+        if (listed && *nlisted < MODEM_DEL_MAX)
+            listed[(*nlisted)++] = h.index;
+        if (h.pdu) {
+            stored_message(m, h.index, h.length, h.pdu, h.pdu_len);
+        } else if (i + 1 < r->nlines) {
+            stored_message(m, h.index, h.length, r->line[i + 1], r->len[i + 1]);
+            i++;
+        }
+    }
+}
+
+void modem_rx_reads(modem *m)
+{
+    int n = m->cmti_count;
+    m->cmti_count = 0;
+    if (n == 0)
+        return;
+    if (n == 1 && !reading(m)) {
+        read_one(m, m->cmti_index); /* a message alone: read just it */
+        return;
+    }
+    m->unread_more = true; /* several at once (or a read started meanwhile): one listing */
+    read_more(m);
+}
+
+static void cmgl_unread_done(modem *m, modem_job *j, const at_reply *r)
+{
+    (void)j;
+    m->read_pending = false;
+    read_more(m);
+    if (r->st == KZ_OK)
+        listed_messages(m, r, NULL, NULL);
 }
 
 /* ---- AT+CMGL=4 sweeps ---- */
@@ -218,7 +337,7 @@ static void prune_deleted(modem *m, const int *listed, size_t n)
 {
     for (size_t i = 0; i < MODEM_DEL_MAX; i++) {
         pending_del *d = &m->dels[i];
-        if (d->used && !d->inflight && !index_listed(listed, n, d->index))
+        if (d->used && !d->inflight && !d->held && !index_listed(listed, n, d->index))
             d->used = false;
     }
 }
@@ -231,19 +350,7 @@ static void cmgl_done(modem *m, modem_job *j, const at_reply *r)
         return;
     int listed[MODEM_DEL_MAX];
     size_t nlisted = 0;
-    for (size_t i = 0; i < r->nlines; i++) {
-        at_msg_header h;
-        if (at_scan_cmgl(r->line[i], r->len[i], &h) != KZ_OK)
-            continue;
-        if (nlisted < MODEM_DEL_MAX)
-            listed[nlisted++] = h.index;
-        if (h.pdu) {
-            stored_message(m, h.index, h.length, h.pdu, h.pdu_len);
-        } else if (i + 1 < r->nlines) {
-            stored_message(m, h.index, h.length, r->line[i + 1], r->len[i + 1]);
-            i++;
-        }
-    }
+    listed_messages(m, r, listed, &nlisted);
     if (nlisted < MODEM_DEL_MAX)
         prune_deleted(m, listed, nlisted);
     m->st.sweeps++;
@@ -386,4 +493,54 @@ void modem_rx_urc(modem *m, const at_urc_msg *u)
     default:
         break;
     }
+}
+
+/* ---- group commit: deletes held until the receiver's commit ---- */
+
+bool modem_hold_deletes(modem *m, bool on)
+{
+    if (m->cfg.driver != MODEM_DRIVER_AT)
+        return false;
+    m->hold_deletes = on;
+    return true;
+}
+
+bool modem_sms_held(const modem *m)
+{
+    return m->handing_held;
+}
+
+void modem_release_held(modem *m)
+{
+    pending_del *line[MODEM_DEL_PER_LINE];
+    size_t n = 0, per_line = m->cmgd_one_per_line ? 1 : MODEM_DEL_PER_LINE;
+    for (size_t i = 0; i < MODEM_DEL_MAX; i++) {
+        pending_del *d = &m->dels[i];
+        if (!d->used || !d->held)
+            continue;
+        d->held = false;
+        if (!m->port)
+            continue; /* still listed after a reopen: the sweep deletes it (hash matches) */
+        line[n++] = d;
+        if (n == per_line) {
+            submit_deletes(m, line, n);
+            n = 0;
+        }
+    }
+    if (n)
+        submit_deletes(m, line, n);
+}
+
+void modem_forget_held(modem *m)
+{
+    bool any = false;
+    for (size_t i = 0; i < MODEM_DEL_MAX; i++) {
+        pending_del *d = &m->dels[i];
+        if (d->used && d->held) {
+            d->used = d->held = false;
+            any = true;
+        }
+    }
+    if (any)
+        modem_sweep_soon(m); /* they were read: only a full listing shows them again */
 }

@@ -170,6 +170,13 @@ static void cmgs_done(modem *m, modem_job *j, const at_reply *r)
         modem_report_sent(m, j->id, KZ_OK, mr, -1, false);
         return;
     }
+    if (r->st == KZ_OK && !r->prompted) {
+        /* an OK before the "> " prompt (a stray line after a hang or a
+         * reset): the PDU itself was never written, so the network cannot
+         * have it; a retryable failure, never "sent" */
+        modem_report_sent(m, j->id, KZ_ERR_IO, -1, -1, true);
+        return;
+    }
     if (r->st == KZ_OK) {
         /* sent; no reference to match reports by */
         modem_report_sent(m, j->id, KZ_OK, -1, -1, false);

@@ -157,6 +157,15 @@ kz_status sms_plan_text(const uint8_t *utf8, size_t len, sms_coding coding, unsi
 /* Segments with AUTO coding and 8-bit references; 0 if invalid or too many. */
 size_t sms_count_segments(const char *utf8, size_t len)
 {
+    size_t septets = 0;
+    if (gsm7_ascii_septets((const uint8_t *)utf8, len, &septets)) {
+        if (septets <= GSM7_SINGLE)
+            return 1;
+        /* Without escapes no character can straddle a part boundary. */
+        size_t n = (septets + GSM7_PART_REF8 - 1) / GSM7_PART_REF8;
+        if (septets == len)
+            return n > SMS_MAX_SEGMENTS ? 0 : n;
+    }
     sms_plan plan;
     kz_status st = sms_plan_text((const uint8_t *)utf8, len, SMS_CODING_AUTO, 8, NULL, 0, &plan,
                                  NULL);

@@ -160,4 +160,76 @@ kz_status conv_notify_appeal_decision(kz_store *st, const conv_config *cfg, int6
 kz_status conv_push_offer(kz_store *st, const conv_config *cfg, int64_t worker_id, int64_t now,
                           bool *offered, conv_reply *out, kz_err *err);
 
+/* ---- what the USSD menu (tasks/ussd_menu.c) shares with the SMS commands ---- */
+
+/* A worker's money as BAL and PAY see it. */
+typedef struct conv_cash {
+    int64_t avail_minor;     /* may be cashed out now: the balance less payouts not in the ledger */
+    int64_t held_minor;      /* under a rejection that is not final */
+    int64_t requested_minor; /* the payout in flight, whatever its state (0: none) */
+} conv_cash;
+
+/* worker_id's money now (BAL's figures). */
+kz_status conv_cash_get(kz_store *st, const conv_config *cfg, int64_t worker_id, int64_t now,
+                        conv_cash *out, kz_err *err);
+
+/* The agent's fee to withdraw amount: true and *fee, or false outside cfg's tiers. */
+bool conv_cashout_fee(const conv_config *cfg, int64_t amount_minor, int64_t *fee_minor);
+
+typedef enum conv_pay_outcome {
+    CONV_PAY_OK = 0,  /* requested (or, without a key, it would be) */
+    CONV_PAY_PENDING, /* a payout is in flight already: *amount is its amount */
+    CONV_PAY_MORE,    /* more than is available (and the available is enough for a payout) */
+    CONV_PAY_LOW      /* less than the smallest payout */
+} conv_pay_outcome;
+
+/*
+ * PAY's rules: want_minor (0: all that is available) rounded down to whole
+ * currency units, at least payout_min_minor, at most what is available, one
+ * payout in flight per worker. With idem_key the payout is created in state
+ * 'requested' to phone (the daemon takes it from there); with idem_key NULL
+ * nothing is written (the figures for a confirmation). *o says which rule
+ * decided, *amount the amount asked or in flight, *cash (may be NULL) the
+ * figures. Inside the caller's transaction.
+ */
+kz_status conv_pay_request(kz_store *st, const conv_config *cfg, int64_t worker_id,
+                           const char *phone, int64_t want_minor, const char *idem_key,
+                           int64_t now, conv_pay_outcome *o, int64_t *amount, conv_cash *cash,
+                           kz_err *err);
+
+typedef enum conv_join_outcome {
+    CONV_JOIN_NEW = 0, /* registered now, consent 'join' recorded */
+    CONV_JOIN_ALREADY, /* a member already (the name, if given, updated) */
+    CONV_JOIN_BACK     /* had left with STOP: active again, consent 'resume' recorded */
+} conv_join_outcome;
+
+/*
+ * JOIN for phone (E.164) as the SMS JOIN does it: name ("" for none) and
+ * lang for a new worker, the consent with cfg->terms_version and message_id
+ * (the message that asked). *worker_id receives the worker. Inside the
+ * caller's transaction.
+ */
+kz_status conv_join_phone(kz_store *st, const conv_config *cfg, const char *phone,
+                          const char *name, const char *lang, int64_t message_id, int64_t now,
+                          conv_join_outcome *o, int64_t *worker_id, kz_err *err);
+
+/* A worker's record as HIST shows it. */
+typedef struct conv_record {
+    int64_t done;         /* answers not rejected */
+    int64_t earned_minor; /* reward, SMS refunds and retainers */
+    int64_t agreed, checked;
+    bool feedback;        /* enough checked answers to show agreement */
+} conv_record;
+
+kz_status conv_record_get(kz_store *st, const conv_config *cfg, int64_t worker_id, int64_t now,
+                          conv_record *out, kz_err *err);
+
+/*
+ * CERT: worker_id's certificate for their current record (a new code when
+ * the record grew), name as the worker gave it. *done 0 (and code "") when
+ * there is no work to certify yet.
+ */
+kz_status conv_cert_issue(kz_store *st, int64_t worker_id, const char *name, int64_t now,
+                          char code[17], int64_t *done, kz_err *err);
+
 #endif

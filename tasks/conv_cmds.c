@@ -286,36 +286,58 @@ static void clean_name(const char *in, char *out, size_t cap)
     out[o] = '\0';
 }
 
+kz_status conv_join_phone(kz_store *st, const conv_config *cfg, const char *phone,
+                          const char *name, const char *lang, int64_t message_id, int64_t now,
+                          conv_join_outcome *o, int64_t *worker_id, kz_err *err)
+{
+    store_conv_worker w;
+    bool found = false;
+    *o = CONV_JOIN_NEW;
+    *worker_id = 0;
+    kz_status rc = store_conv_worker_get(st, phone, &w, &found, err);
+    if (rc != KZ_OK)
+        return rc;
+    if (!found) {
+        rc = store_conv_worker_add(st, phone, name, lang, now, worker_id, err);
+        return rc == KZ_OK ? store_conv_consent(st, *worker_id, "join", cfg->terms_version,
+                                                message_id, now, err)
+                           : rc;
+    }
+    *worker_id = w.id;
+    if (*name)
+        rc = store_conv_worker_name(st, w.id, name, err);
+    *o = CONV_JOIN_ALREADY;
+    if (rc != KZ_OK || strcmp(w.state, "stopped") != 0)
+        return rc;
+    *o = CONV_JOIN_BACK;
+    rc = store_conv_worker_state(st, w.id, "active", 0, now, err);
+    return rc == KZ_OK ? store_conv_consent(st, w.id, "resume", cfg->terms_version, message_id,
+                                            now, err)
+                       : rc;
+}
+
 static kz_status cmd_join(conv_ctx *c)
 {
-    char name[64];
+    char name[64], old[sizeof c->w.name];
     clean_name(c->cmd->text + c->cmd->arg_off, name, sizeof name);
-    kz_status rc = KZ_OK;
-    if (!c->is_worker) {
-        const char *lang = c->lang;
-        rc = store_conv_worker_add(c->st, c->peer, name, lang, c->now, &c->w.id, c->err);
-        if (rc == KZ_OK)
-            rc = store_conv_worker_get(c->st, c->peer, &c->w, &c->is_worker, c->err);
-        if (rc == KZ_OK)
-            rc = store_conv_consent(c->st, c->w.id, "join", c->cfg->terms_version, c->in_id,
-                                    c->now, c->err);
+    snprintf(old, sizeof old, "%s", c->is_worker ? c->w.name : "");
+    conv_join_outcome o;
+    int64_t id = 0;
+    kz_status rc = conv_join_phone(c->st, c->cfg, c->peer, name, c->lang, c->in_id, c->now, &o,
+                                   &id, c->err);
+    if (rc == KZ_OK)
+        rc = store_conv_worker_get(c->st, c->peer, &c->w, &c->is_worker, c->err);
+    c->refund = true;
+    if (rc != KZ_OK)
+        return rc;
+    if (o == CONV_JOIN_NEW) {
         char refund[40];
         conv_money(c, c->cfg->engine.sms_refund_minor, refund, sizeof refund);
         tmpl_var v[] = {{"name", name}, {"refund", refund}};
-        c->refund = true;
-        return rc == KZ_OK ? conv_say(c, "welcome", v, 2) : rc;
+        return conv_say(c, "welcome", v, 2);
     }
-    if (*name)
-        rc = store_conv_worker_name(c->st, c->w.id, name, c->err);
-    tmpl_var v[] = {{"name", *name ? name : c->w.name}};
-    c->refund = true;
-    if (rc != KZ_OK || strcmp(c->w.state, "stopped") != 0)
-        return rc == KZ_OK ? conv_say(c, "already", v, 1) : rc;
-    rc = store_conv_worker_state(c->st, c->w.id, "active", 0, c->now, c->err);
-    if (rc == KZ_OK)
-        rc = store_conv_consent(c->st, c->w.id, "resume", c->cfg->terms_version, c->in_id,
-                                c->now, c->err);
-    return rc == KZ_OK ? conv_say(c, "welcome_back", v, 1) : rc;
+    tmpl_var v[] = {{"name", *name ? name : old}};
+    return conv_say(c, o == CONV_JOIN_BACK ? "welcome_back" : "already", v, 1);
 }
 
 static kz_status cmd_stop(conv_ctx *c)
@@ -496,50 +518,94 @@ static int64_t whole_unit(const char *currency)
     return unit;
 }
 
+bool conv_cashout_fee(const conv_config *cfg, int64_t amount_minor, int64_t *fee_minor)
+{
+    for (size_t i = 0; i < cfg->nfees; i++) {
+        const conv_fee_tier *t = &cfg->fees[i];
+        if (amount_minor >= t->from_minor && amount_minor <= t->to_minor) {
+            *fee_minor = t->fee_minor;
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The agent's fee to withdraw amount, as text (the "fee_unknown" words outside the tiers). */
 static void fee_text(conv_ctx *c, int64_t amount, char *out, size_t cap)
 {
-    for (size_t i = 0; i < c->cfg->nfees; i++) {
-        const conv_fee_tier *t = &c->cfg->fees[i];
-        if (amount >= t->from_minor && amount <= t->to_minor) {
-            conv_money(c, t->fee_minor, out, cap);
-            return;
-        }
-    }
-    if (conv_word(c, "fee_unknown", NULL, 0, out, cap) != KZ_OK)
+    int64_t fee = 0;
+    if (conv_cashout_fee(c->cfg, amount, &fee))
+        conv_money(c, fee, out, cap);
+    else if (conv_word(c, "fee_unknown", NULL, 0, out, cap) != KZ_OK)
         out[0] = '\0';
 }
 
-/* What the worker may cash out now: the balance less payouts not yet in the ledger. */
-static kz_status cashable(conv_ctx *c, engine_balance *b, int64_t *avail, int64_t *requested)
+kz_status conv_cash_get(kz_store *st, const conv_config *cfg, int64_t worker_id, int64_t now,
+                        conv_cash *out, kz_err *err)
 {
+    engine_balance b;
     int64_t open = 0;
-    kz_status rc = engine_balance_at(c->st, c->w.id, c->cfg->engine.currency, c->now, b, c->err);
+    memset(out, 0, sizeof *out);
+    kz_status rc = engine_balance_at(st, worker_id, cfg->engine.currency, now, &b, err);
     if (rc == KZ_OK)
-        rc = store_conv_payouts_open(c->st, c->w.id, &open, requested, c->err);
-    *avail = rc == KZ_OK ? b->available_minor - open : 0;
-    if (*avail < 0)
-        *avail = 0;
-    return rc;
+        rc = store_conv_payouts_open(st, worker_id, &open, &out->requested_minor, err);
+    if (rc != KZ_OK)
+        return rc;
+    out->held_minor = b.held_minor;
+    out->avail_minor = b.available_minor - open;
+    if (out->avail_minor < 0)
+        out->avail_minor = 0;
+    return KZ_OK;
+}
+
+kz_status conv_pay_request(kz_store *st, const conv_config *cfg, int64_t worker_id,
+                           const char *phone, int64_t want_minor, const char *idem_key,
+                           int64_t now, conv_pay_outcome *o, int64_t *amount, conv_cash *cash,
+                           kz_err *err)
+{
+    conv_cash k;
+    *amount = 0;
+    kz_status rc = conv_cash_get(st, cfg, worker_id, now, &k, err);
+    if (cash)
+        *cash = k;
+    if (rc != KZ_OK)
+        return rc;
+    if (k.requested_minor > 0) {
+        *o = CONV_PAY_PENDING;
+        *amount = k.requested_minor;
+        return KZ_OK;
+    }
+    int64_t want = want_minor ? want_minor : k.avail_minor;
+    want -= want % whole_unit(cfg->engine.currency);
+    *amount = want;
+    if (want > k.avail_minor && k.avail_minor >= cfg->payout_min_minor)
+        *o = CONV_PAY_MORE;
+    else if (want < cfg->payout_min_minor || k.avail_minor < cfg->payout_min_minor)
+        *o = CONV_PAY_LOW;
+    else
+        *o = CONV_PAY_OK;
+    if (*o != CONV_PAY_OK || !idem_key)
+        return KZ_OK;
+    return store_conv_payout_request(st, worker_id, want, cfg->engine.currency, phone, idem_key,
+                                     now, err);
 }
 
 static kz_status cmd_bal(conv_ctx *c)
 {
-    engine_balance b;
-    int64_t avail = 0, requested = 0;
-    kz_status rc = cashable(c, &b, &avail, &requested);
+    conv_cash k;
+    kz_status rc = conv_cash_get(c->st, c->cfg, c->w.id, c->now, &k, c->err);
     if (rc != KZ_OK)
         return rc;
     char a[40], h[40], fee[40], min[40];
-    conv_money(c, avail, a, sizeof a);
-    conv_money(c, b.held_minor, h, sizeof h);
+    conv_money(c, k.avail_minor, a, sizeof a);
+    conv_money(c, k.held_minor, h, sizeof h);
     conv_money(c, c->cfg->payout_min_minor, min, sizeof min);
-    fee_text(c, avail, fee, sizeof fee);
+    fee_text(c, k.avail_minor, fee, sizeof fee);
     tmpl_var v[] = {{"avail", a}, {"held", h}, {"fee", fee},
                     {"provider", c->cfg->provider}, {"min", min}};
-    if (b.held_minor > 0)
+    if (k.held_minor > 0)
         return conv_say(c, "bal_held", v, 5);
-    return conv_say(c, avail < c->cfg->payout_min_minor ? "bal_low" : "bal", v, 5);
+    return conv_say(c, k.avail_minor < c->cfg->payout_min_minor ? "bal_low" : "bal", v, 5);
 }
 
 static kz_status cmd_pay(conv_ctx *c)
@@ -548,33 +614,27 @@ static kz_status cmd_pay(conv_ctx *c)
     int64_t want = 0;
     if (*arg && money_parse(arg, strlen(arg), c->cfg->engine.currency, &want, NULL) != KZ_OK)
         return conv_say(c, "pay_bad", NULL, 0);
-    engine_balance b;
-    int64_t avail = 0, requested = 0;
-    kz_status rc = cashable(c, &b, &avail, &requested);
+    char key[48];
+    snprintf(key, sizeof key, "pay:msg:%" PRId64, c->in_id);
+    conv_pay_outcome o;
+    conv_cash k;
+    int64_t got = 0;
+    kz_status rc = conv_pay_request(c->st, c->cfg, c->w.id, c->peer, want, key, c->now, &o, &got,
+                                    &k, c->err);
     if (rc != KZ_OK)
         return rc;
     char a[40], amount[40], min[40], fee[40];
-    conv_money(c, avail, a, sizeof a);
+    conv_money(c, k.avail_minor, a, sizeof a);
     conv_money(c, c->cfg->payout_min_minor, min, sizeof min);
-    conv_money(c, requested, amount, sizeof amount);
+    conv_money(c, got, amount, sizeof amount);
     tmpl_var v[] = {{"avail", a}, {"min", min}, {"amount", amount}, {"fee", fee}};
-    if (requested > 0)
-        return conv_say(c, "pay_pending", v + 2, 1);
-    if (want == 0)
-        want = avail;
-    want -= want % whole_unit(c->cfg->engine.currency);
-    if (want > avail && avail >= c->cfg->payout_min_minor)
-        return conv_say(c, "pay_more", v, 1);
-    if (want < c->cfg->payout_min_minor || avail < c->cfg->payout_min_minor)
-        return conv_say(c, "pay_low", v, 2);
-    char key[48];
-    snprintf(key, sizeof key, "pay:msg:%" PRId64, c->in_id);
-    rc = store_conv_payout_request(c->st, c->w.id, want, c->cfg->engine.currency, c->peer, key,
-                                   c->now, c->err);
-    if (rc != KZ_OK)
-        return rc;
-    conv_money(c, want, amount, sizeof amount);
-    fee_text(c, want, fee, sizeof fee);
+    switch (o) {
+    case CONV_PAY_PENDING: return conv_say(c, "pay_pending", v + 2, 1);
+    case CONV_PAY_MORE: return conv_say(c, "pay_more", v, 1);
+    case CONV_PAY_LOW: return conv_say(c, "pay_low", v, 2);
+    case CONV_PAY_OK: break;
+    }
+    fee_text(c, got, fee, sizeof fee);
     return conv_say(c, "pay_ok", v + 2, 2);
 }
 

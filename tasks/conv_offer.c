@@ -12,8 +12,7 @@
 #include "money.h"
 #include "sms_text.h"
 
-/* "Yes|No|Closed" -> "1=Yes 2=No 3=Closed" (items trimmed of spaces and tabs). */
-static void format_options(const char *opts, char *out, size_t cap)
+void conv_offer_options(const char *opts, char *out, size_t cap)
 {
     size_t pos = 0;
     unsigned k = 1;
@@ -68,7 +67,7 @@ kz_status conv_offer_render(const tmpl_set *t, const char *lang, const engine_of
     if (text)
         options[0] = '\0';
     else
-        format_options(o->options, options, sizeof options);
+        conv_offer_options(o->options, options, sizeof options);
     const char *prompt = o->prompt;
     while (*prompt == ' ' || *prompt == '\t')
         prompt++;

@@ -29,6 +29,9 @@ kz_status conv_offer_render(const tmpl_set *t, const char *lang, const engine_of
 int conv_offer_ride(const char *prefix, const char *short_prefix, char *out, size_t cap,
                     size_t *len);
 
+/* "Yes|No|Closed" -> "1=Yes 2=No 3=Closed" (items trimmed of spaces and tabs), cut at cap. */
+void conv_offer_options(const char *opts, char *out, size_t cap);
+
 /* Estimated time in lang: "30s", "2min" ("2dk"), "1h"; same rounding as task_msg.c. */
 void conv_offer_est(const tmpl_set *t, const char *lang, int est_seconds, char *out, size_t cap);
 

@@ -17,66 +17,92 @@
 static const char cert_alphabet[] = "3479ACDEFHJKMNPRTWXY";
 #define CERT_LEN 8
 
-kz_status conv_hist(conv_ctx *c)
+kz_status conv_record_get(kz_store *st, const conv_config *cfg, int64_t worker_id, int64_t now,
+                          conv_record *out, kz_err *err)
 {
     engine_accuracy a;
     engine_balance b;
-    int64_t done = 0, first = 0;
-    kz_status rc = engine_accuracy_get(c->st, c->w.id, &a, c->err);
+    int64_t first = 0;
+    memset(out, 0, sizeof *out);
+    kz_status rc = engine_accuracy_get(st, worker_id, &a, err);
     if (rc == KZ_OK)
-        rc = engine_balance_at(c->st, c->w.id, c->cfg->engine.currency, c->now, &b, c->err);
+        rc = engine_balance_at(st, worker_id, cfg->engine.currency, now, &b, err);
     if (rc == KZ_OK)
-        rc = store_conv_work(c->st, c->w.id, &done, &first, c->err);
+        rc = store_conv_work(st, worker_id, &out->done, &first, err);
     if (rc != KZ_OK)
         return rc;
-    int64_t agreed = a.agreed + a.gold_right, checked = a.compared + a.gold_seen;
-    char d[24], e[40], ag[24], ch[24], pct[8];
-    snprintf(d, sizeof d, "%" PRId64, done);
-    conv_money(c, b.earned_minor, e, sizeof e);
-    snprintf(ag, sizeof ag, "%" PRId64, agreed);
-    snprintf(ch, sizeof ch, "%" PRId64, checked);
-    snprintf(pct, sizeof pct, "%d", checked ? (int)(agreed * 100 / checked) : 0);
-    tmpl_var v[] = {{"done", d}, {"earned", e}, {"agreed", ag}, {"compared", ch}, {"pct", pct}};
-    return conv_say(c, checked >= MIN_CHECKED ? "hist" : "hist_new", v, 5);
+    out->earned_minor = b.earned_minor;
+    out->agreed = a.agreed + a.gold_right;
+    out->checked = a.compared + a.gold_seen;
+    out->feedback = out->checked >= MIN_CHECKED;
+    return KZ_OK;
 }
 
-static kz_status new_code(conv_ctx *c, char code[CERT_LEN + 1])
+kz_status conv_hist(conv_ctx *c)
+{
+    conv_record r;
+    kz_status rc = conv_record_get(c->st, c->cfg, c->w.id, c->now, &r, c->err);
+    if (rc != KZ_OK)
+        return rc;
+    char d[24], e[40], ag[24], ch[24], pct[8];
+    snprintf(d, sizeof d, "%" PRId64, r.done);
+    conv_money(c, r.earned_minor, e, sizeof e);
+    snprintf(ag, sizeof ag, "%" PRId64, r.agreed);
+    snprintf(ch, sizeof ch, "%" PRId64, r.checked);
+    snprintf(pct, sizeof pct, "%d", r.checked ? (int)(r.agreed * 100 / r.checked) : 0);
+    tmpl_var v[] = {{"done", d}, {"earned", e}, {"agreed", ag}, {"compared", ch}, {"pct", pct}};
+    return conv_say(c, r.feedback ? "hist" : "hist_new", v, 5);
+}
+
+static kz_status new_code(kz_store *st, char code[CERT_LEN + 1], kz_err *err)
 {
     uint8_t rnd[CERT_LEN];
-    kz_status rc = store_conv_random(c->st, rnd, sizeof rnd, c->err);
+    kz_status rc = store_conv_random(st, rnd, sizeof rnd, err);
     for (size_t i = 0; rc == KZ_OK && i < CERT_LEN; i++)
         code[i] = cert_alphabet[rnd[i] % (sizeof cert_alphabet - 1)];
     code[CERT_LEN] = '\0';
     return rc;
 }
 
+kz_status conv_cert_issue(kz_store *st, int64_t worker_id, const char *name, int64_t now,
+                          char code[17], int64_t *done, kz_err *err)
+{
+    int64_t first = 0, last_done = 0;
+    bool found = false;
+    code[0] = '\0';
+    *done = 0;
+    kz_status rc = store_conv_work(st, worker_id, done, &first, err);
+    if (rc == KZ_OK)
+        rc = store_conv_cert_latest(st, worker_id, code, &last_done, &found, err);
+    if (rc != KZ_OK || *done == 0) {
+        code[0] = '\0';
+        return rc;
+    }
+    if (found && last_done == *done)
+        return KZ_OK;
+    /* a new certificate for the new record */
+    char summary[128];
+    snprintf(summary, sizeof summary, "since=%" PRId64 ";name=%s", first, name);
+    bool taken = true;
+    for (int tries = 0; rc == KZ_OK && taken && tries < 8; tries++) {
+        rc = new_code(st, code, err);
+        if (rc == KZ_OK)
+            rc = store_conv_cert_add(st, code, worker_id, now, *done, summary, &taken, err);
+    }
+    if (rc == KZ_OK && taken)
+        return kz_err_set(err, KZ_ERR_BUSY, KZ_NO_OFFSET, "no free certificate code");
+    return rc;
+}
+
 kz_status conv_cert(conv_ctx *c)
 {
-    int64_t done = 0, first = 0, last_done = 0;
+    int64_t done = 0;
     char code[17];
-    bool found = false;
-    kz_status rc = store_conv_work(c->st, c->w.id, &done, &first, c->err);
-    if (rc == KZ_OK)
-        rc = store_conv_cert_latest(c->st, c->w.id, code, &last_done, &found, c->err);
+    kz_status rc = conv_cert_issue(c->st, c->w.id, c->w.name, c->now, code, &done, c->err);
     if (rc != KZ_OK)
         return rc;
     if (done == 0)
         return conv_say(c, "cert_none", NULL, 0);
-    if (!found || last_done != done) { /* a new certificate for the new record */
-        char summary[128];
-        snprintf(summary, sizeof summary, "since=%" PRId64 ";name=%s", first, c->w.name);
-        bool taken = true;
-        for (int tries = 0; rc == KZ_OK && taken && tries < 8; tries++) {
-            rc = new_code(c, code);
-            if (rc == KZ_OK)
-                rc = store_conv_cert_add(c->st, code, c->w.id, c->now, done, summary, &taken,
-                                         c->err);
-        }
-        if (rc == KZ_OK && taken)
-            return kz_err_set(c->err, KZ_ERR_BUSY, KZ_NO_OFFSET, "no free certificate code");
-        if (rc != KZ_OK)
-            return rc;
-    }
     char d[24];
     snprintf(d, sizeof d, "%" PRId64, done);
     tmpl_var v[] = {{"code", code}, {"done", d}};

@@ -96,6 +96,14 @@ kz_status qstore_inbox_record(kz_queue *q, const char *peer, const char *body, i
 /* Parts waiting to be handed over (for `kazi status`). */
 kz_status qstore_inbox_waiting(kz_queue *q, int64_t *n, kz_err *err);
 
+/* One set's savepoint inside the caller's transaction (group commit of a turn's sets). */
+typedef enum qstore_savepoint {
+    QSTORE_SP_OPEN,    /* SAVEPOINT */
+    QSTORE_SP_KEEP,    /* RELEASE: the set's writes join the transaction */
+    QSTORE_SP_UNDO     /* ROLLBACK TO, then RELEASE: the set's writes are gone */
+} qstore_savepoint;
+kz_status qstore_inbox_savepoint(kz_queue *q, qstore_savepoint op, kz_err *err);
+
 /* ---- outbox (store_outbox.c) ---- */
 
 /* An outbound message not yet cut into parts. Pointers valid during the callback. */
@@ -120,8 +128,26 @@ kz_status qstore_outbox_enqueue(kz_queue *q, const char *peer, int64_t worker_id
 kz_status qstore_worker_phone(kz_queue *q, int64_t worker_id, char *out, size_t cap,
                               kz_err *err);
 
-/* Messages 'queued' without parts, oldest first, at most limit. */
-kz_status qstore_outbox_unencoded_each(kz_queue *q, int limit,
+/*
+ * Run fn(q, arg, err) as one transaction (BEGIN IMMEDIATE ... COMMIT, or a
+ * rollback when fn fails; inside a transaction already open, fn just joins
+ * it): the outbox calls fn makes commit together, with one sync of the disk.
+ */
+kz_status qstore_outbox_batch(kz_queue *q, kz_status (*fn)(kz_queue *q, void *arg, kz_err *err),
+                              void *arg, kz_err *err);
+
+/*
+ * The same, but durable on return: KZ_ERR_STATE (fn not run) when a transaction
+ * is already open. For writes that must be on disk before a modem is asked.
+ */
+kz_status qstore_outbox_commit(kz_queue *q, kz_status (*fn)(kz_queue *q, void *arg, kz_err *err),
+                               void *arg, kz_err *err);
+
+/*
+ * Messages 'queued' without parts, oldest first, at most limit; after_id > 0:
+ * only those with a larger id (a cheap range), 0: all.
+ */
+kz_status qstore_outbox_unencoded_each(kz_queue *q, int64_t after_id, int limit,
                                        int (*cb)(void *ctx, const outbox_msg_row *row),
                                        void *ctx, kz_err *err);
 

@@ -49,8 +49,9 @@ static const char *const stmt_sql[ST__COUNT] = {
         " finished_at = ?5 WHERE id = ?1",
     [ST_TASK_INSERT] =
         "INSERT INTO tasks(batch_id, ext_id, type, prompt, options, gold, redundancy,"
-        " reward_minor, extra, import_id, source_line)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+        " reward_minor, extra, import_id, source_line, wanted)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+        " coalesce(?7, (SELECT b.redundancy FROM batches b WHERE b.id = ?1)))"
         " ON CONFLICT(batch_id, ext_id) DO NOTHING",
     [ST_TASK_EXISTING] =
         "SELECT import_id, source_line,"

@@ -27,7 +27,8 @@ _Static_assert(SA__COUNT <= ABUSE_SLOTS, "store_abuse.c: grow ABUSE_SLOTS");
 /* Counts stop at ?4 rows: the subquery's LIMIT keeps a flood cheap to count. */
 static const char *const sa_sql[SA__COUNT] = {
     [SA_IN_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE peer = ?1"
-                    " AND created_at >= ?2 AND direction = 'in' AND id <> ?3 LIMIT ?4)",
+                    " AND created_at >= ?2 AND direction = 'in' AND channel = 'sms'"
+                    " AND id <> ?3 LIMIT ?4)",
     [SA_REPEAT_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM messages WHERE peer = ?1"
                         " AND norm_hash = ?5 AND created_at >= ?2 AND direction = 'in'"
                         " AND id <> ?3 LIMIT ?4)",

@@ -17,6 +17,9 @@ enum {
     QI_BY_KEY,
     QI_RECORD,
     QI_WAITING,
+    QI_SP_OPEN,
+    QI_SP_KEEP,
+    QI_SP_UNDO,
     QI__END
 };
 
@@ -35,6 +38,9 @@ static const char *const inbox_sql[QI__END] = {
     [QI_RECORD] = "INSERT INTO messages(direction, peer, body, segments, state, dedupe_key,"
                   " created_at, updated_at) VALUES ('in', ?1, ?2, ?3, 'received', ?4, ?5, ?5)",
     [QI_WAITING] = "SELECT count(*) FROM inbox_parts WHERE message_id IS NULL",
+    [QI_SP_OPEN] = "SAVEPOINT inbox_set",
+    [QI_SP_KEEP] = "RELEASE inbox_set",
+    [QI_SP_UNDO] = "ROLLBACK TO inbox_set",
 };
 
 kz_status qstore_open(kz_store *st, kz_queue **out, kz_err *err)
@@ -235,4 +241,16 @@ kz_status qstore_inbox_waiting(kz_queue *q, int64_t *n, kz_err *err)
     *n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
     return rc == SQLITE_ROW ? KZ_OK : store_db_err(q->st, err, "counting inbound parts");
+}
+
+kz_status qstore_inbox_savepoint(kz_queue *q, qstore_savepoint op, kz_err *err)
+{
+    int id = op == QSTORE_SP_OPEN ? QI_SP_OPEN : op == QSTORE_SP_KEEP ? QI_SP_KEEP : QI_SP_UNDO;
+    sqlite3_stmt *s = inbox_stmt(q, id, err);
+    if (!s)
+        return KZ_ERR_DB;
+    kz_status rc = qstore_exec(q, s, "an inbound set's savepoint", err);
+    if (rc != KZ_OK || op != QSTORE_SP_UNDO)
+        return rc;
+    return qstore_inbox_savepoint(q, QSTORE_SP_KEEP, err); /* ROLLBACK TO leaves it open */
 }

@@ -78,6 +78,9 @@ kz_status store_db_err(kz_store *st, kz_err *err, const char *what);
 /* Current time in Unix seconds. */
 int64_t store_now(void);
 
+/* Migration 8's code step (tasks/store_schema_checks.c): CHECK IN lists as OR chains. */
+kz_status store_schema_rewrite_checks(kz_store *st, kz_err *err);
+
 /* Copy column col of the current row into out (cap bytes, NUL-terminated, truncated). */
 void store_col_copy(sqlite3_stmt *s, int col, char *out, size_t cap);
 

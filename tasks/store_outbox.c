@@ -39,6 +39,7 @@ enum {
     QO_ATTEMPTS,
     QO_ENQUEUE,
     QO_PHONE,
+    QO_UNENCODED_AFTER,
     QO__END
 };
 
@@ -154,6 +155,14 @@ static const char *const outbox_sql[QO__END] = {
                    " created_at, updated_at) VALUES ('out', ?1, nullif(?2, 0), ?3, 'queued', ?4,"
                    " ?5, ?5)",
     [QO_PHONE] = "SELECT phone FROM workers WHERE id = ?1",
+    [QO_UNENCODED_AFTER] =
+        /* From a known id on, in rowid order: the pump remembers how far it has
+         * encoded, so a long backlog of encoded messages waiting for a modem is
+         * not walked again by every pump (QO_UNENCODED walks all of them). */
+        "SELECT m.id, m.peer, m.body, m.kind = 'unsolicited' FROM messages m NOT INDEXED"
+        " WHERE m.id > ?2 AND m.direction = 'out' AND m.channel = 'sms' AND m.state = 'queued'"
+        " AND NOT EXISTS (SELECT 1 FROM outbox_parts p WHERE p.message_id = m.id)"
+        " ORDER BY m.id LIMIT ?1",
 };
 
 static sqlite3_stmt *stmt(kz_queue *q, int id, kz_err *err)
@@ -177,6 +186,21 @@ static kz_status in_tx(kz_queue *q, kz_status (*fn)(kz_queue *, void *, kz_err *
     return rc;
 }
 
+kz_status qstore_outbox_batch(kz_queue *q, kz_status (*fn)(kz_queue *q, void *arg, kz_err *err),
+                              void *arg, kz_err *err)
+{
+    return in_tx(q, fn, arg, err);
+}
+
+kz_status qstore_outbox_commit(kz_queue *q, kz_status (*fn)(kz_queue *q, void *arg, kz_err *err),
+                               void *arg, kz_err *err)
+{
+    if (!sqlite3_get_autocommit(q->st->db))
+        return kz_err_set(err, KZ_ERR_STATE, KZ_NO_OFFSET,
+                          "outbox: a transaction is already open; nothing would be durable yet");
+    return in_tx(q, fn, arg, err);
+}
+
 static kz_status settle(kz_queue *q, int64_t message_id, const char *error, int64_t now,
                         kz_err *err)
 {
@@ -189,14 +213,16 @@ static kz_status settle(kz_queue *q, int64_t message_id, const char *error, int6
     return qstore_exec(q, s, "settling a message's state", err);
 }
 
-kz_status qstore_outbox_unencoded_each(kz_queue *q, int limit,
+kz_status qstore_outbox_unencoded_each(kz_queue *q, int64_t after_id, int limit,
                                        int (*cb)(void *ctx, const outbox_msg_row *row),
                                        void *ctx, kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_UNENCODED, err);
+    sqlite3_stmt *s = stmt(q, after_id > 0 ? QO_UNENCODED_AFTER : QO_UNENCODED, err);
     if (!s)
         return KZ_ERR_DB;
     sqlite3_bind_int(s, 1, limit);
+    if (after_id > 0)
+        sqlite3_bind_int64(s, 2, after_id);
     /* Rows are copied out before the callback writes (no write under an open read). */
     typedef struct row_copy {
         int64_t id;

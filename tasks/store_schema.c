@@ -13,6 +13,8 @@
 typedef struct migration {
     const char *what;
     const char *sql;
+    /* Run after sql in the same transaction when the step needs code; NULL: none. */
+    kz_status (*code)(kz_store *st, kz_err *err);
 } migration;
 
 /* Step 1: the whole product's schema (issue 4). */
@@ -499,14 +501,57 @@ static const char schema_v6[] =
     ") WITHOUT ROWID;"
     "CREATE INDEX number_flags_last ON number_flags(last_at);";
 
+/*
+ * Step 7: USSD sessions (tasks/ussd_menu.c, docs/http.md "USSD"). One row per
+ * aggregator sessionId: the phone it belongs to (a reused id from another
+ * phone is refused), the worker, the screen shown and its text, the task the
+ * screen shows, how many inputs of the callback's text were consumed and
+ * which (so a retried callback gets the same screen and is never acted on
+ * twice), the language a stranger chose, the amount a cash-out screen asked
+ * to confirm, when it started and was last seen, and whether it is still
+ * open. Rows are pruned a day after they were last seen.
+ */
+static const char schema_v7[] =
+    "CREATE TABLE ussd_sessions ("
+    "  session_id    TEXT PRIMARY KEY CHECK (length(session_id) BETWEEN 1 AND 64),"
+    "  phone         TEXT NOT NULL,"
+    "  worker_id     INTEGER REFERENCES workers(id),"
+    "  service_code  TEXT NOT NULL,"
+    "  lang          TEXT,"
+    "  screen        TEXT NOT NULL,"
+    "  screen_text   TEXT NOT NULL,"
+    "  reply         TEXT NOT NULL,"
+    "  assignment_id INTEGER REFERENCES assignments(id),"
+    "  amount_minor  INTEGER NOT NULL DEFAULT 0 CHECK (amount_minor >= 0),"
+    "  inputs        INTEGER NOT NULL DEFAULT 0 CHECK (inputs >= 0),"
+    "  consumed      TEXT NOT NULL DEFAULT '',"
+    "  state         TEXT NOT NULL DEFAULT 'open'"
+    "                CHECK (state = 'open' OR state = 'ended' OR state = 'expired'),"
+    "  created_at    INTEGER NOT NULL,"
+    "  last_seen_at  INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX ussd_sessions_seen ON ussd_sessions(last_seen_at);";
+
+/*
+ * Step 8: cheaper writes, same rules. The CHECK constraints' IN lists become
+ * OR chains (tasks/store_schema_checks.c says why), and the trigger that
+ * filled tasks.wanted after each insert (a second write of every new task)
+ * goes: the insert sets wanted itself (ST_TASK_INSERT in tasks/store.c).
+ * New tables written after this step use the OR form from the start.
+ */
+static const char schema_v8[] = "DROP TRIGGER tasks_wanted_init;";
+
 /* The steps, in order; index i is version i+1. Append only. */
 static const migration migrations[] = {
-    {"the product schema", schema_v1},
-    {"task engine: pool counters, results, late answers", schema_v2},
-    {"daemon queues: inbox and outbox parts, daily SMS counts", schema_v3},
-    {"review settlements, messages by peer", schema_v4},
-    {"payouts: one in flight, events, provider SMS, float, retainer days", schema_v5},
-    {"inbound abuse limits: reasons, repeat hashes, number flags", schema_v6},
+    {"the product schema", schema_v1, NULL},
+    {"task engine: pool counters, results, late answers", schema_v2, NULL},
+    {"daemon queues: inbox and outbox parts, daily SMS counts", schema_v3, NULL},
+    {"review settlements, messages by peer", schema_v4, NULL},
+    {"payouts: one in flight, events, provider SMS, float, retainer days", schema_v5, NULL},
+    {"inbound abuse limits: reasons, repeat hashes, number flags", schema_v6, NULL},
+    {"USSD sessions", schema_v7, NULL},
+    {"CHECK constraints without IN lists; tasks.wanted set by the insert", schema_v8,
+     store_schema_rewrite_checks},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -574,6 +619,8 @@ kz_status store_migrate(kz_store *st, int upto, kz_err *err)
         char bump[40];
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
         rc = exec_script(st, migrations[v].sql, what, err);
+        if (rc == KZ_OK && migrations[v].code)
+            rc = migrations[v].code(st, err);
         if (rc == KZ_OK)
             rc = exec_script(st, bump, what, err);
         if (rc == KZ_OK)

@@ -4,7 +4,6 @@
  */
 #include "task_msg.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -31,24 +30,7 @@ int task_type_parse(const char *s, size_t n)
     return -1;
 }
 
-/* Append to out at *pos; sets *over when it would not fit. */
-static void put(char *out, size_t cap, size_t *pos, int *over, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void put(char *out, size_t cap, size_t *pos, int *over, const char *fmt, ...)
-{
-    if (*over)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out + *pos, cap - *pos, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= cap - *pos)
-        *over = 1;
-    else
-        *pos += (size_t)n;
-}
-
+/* Append p[0..n) to out at *pos (kept NUL-terminated); sets *over when it would not fit. */
 static void put_bytes(char *out, size_t cap, size_t *pos, int *over, const char *p, size_t n)
 {
     if (*over)
@@ -60,6 +42,25 @@ static void put_bytes(char *out, size_t cap, size_t *pos, int *over, const char 
     memcpy(out + *pos, p, n);
     *pos += n;
     out[*pos] = '\0';
+}
+
+/* Append the string s. */
+static void put_str(char *out, size_t cap, size_t *pos, int *over, const char *s)
+{
+    put_bytes(out, cap, pos, over, s, strlen(s));
+}
+
+/* Append v in decimal (the message is built once per task and per import
+ * row: digits by hand rather than a printf per piece). */
+static void put_uint(char *out, size_t cap, size_t *pos, int *over, unsigned v)
+{
+    char d[12];
+    size_t i = sizeof d;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put_bytes(out, cap, pos, over, d + i, sizeof d - i);
 }
 
 /* Trim ASCII spaces around p[0..n). */
@@ -79,7 +80,11 @@ kz_status task_msg_format(const task_msg *m, char *out, size_t cap, size_t *len,
     int over = cap == 0;
     if (!over)
         out[0] = '\0';
-    put(out, cap, &pos, &over, "#%u %s: ", m->ref, m->requester ? m->requester : "");
+    put_str(out, cap, &pos, &over, "#");
+    put_uint(out, cap, &pos, &over, m->ref);
+    put_str(out, cap, &pos, &over, " ");
+    put_str(out, cap, &pos, &over, m->requester ? m->requester : "");
+    put_str(out, cap, &pos, &over, ": ");
     put_bytes(out, cap, &pos, &over, m->prompt, m->prompt_len);
     if (m->type != TASK_TRANSCRIBE) {
         const char *p = m->options;
@@ -91,23 +96,33 @@ kz_status task_msg_format(const task_msg *m, char *out, size_t cap, size_t *len,
             const char *item = p;
             size_t in = n;
             trim(&item, &in);
-            put(out, cap, &pos, &over, " %u=", k++);
+            put_str(out, cap, &pos, &over, " ");
+            put_uint(out, cap, &pos, &over, k++);
+            put_str(out, cap, &pos, &over, "=");
             put_bytes(out, cap, &pos, &over, item, in);
             p += n + (bar ? 1 : 0);
             left -= n + (bar ? 1 : 0);
         }
     }
-    int s = m->est_seconds;
-    if (s < 120)
-        put(out, cap, &pos, &over, " ~%ds", s);
-    else if (s < 7200)
-        put(out, cap, &pos, &over, " ~%dmin", (s + 59) / 60);
-    else
-        put(out, cap, &pos, &over, " ~%dh", (s + 3599) / 3600);
+    unsigned s = m->est_seconds > 0 ? (unsigned)m->est_seconds : 0;
+    put_str(out, cap, &pos, &over, " ~");
+    if (s < 120) {
+        put_uint(out, cap, &pos, &over, s);
+        put_str(out, cap, &pos, &over, "s");
+    } else if (s < 7200) {
+        put_uint(out, cap, &pos, &over, (s + 59) / 60);
+        put_str(out, cap, &pos, &over, "min");
+    } else {
+        put_uint(out, cap, &pos, &over, (s + 3599) / 3600);
+        put_str(out, cap, &pos, &over, "h");
+    }
     char pay[40];
     money_format(pay, sizeof pay, m->reward_minor, m->currency, 1);
-    put(out, cap, &pos, &over, " %s. Reply %u %s", pay, m->ref,
-        m->type == TASK_TRANSCRIBE ? "TEXT" : "N");
+    put_str(out, cap, &pos, &over, " ");
+    put_str(out, cap, &pos, &over, pay);
+    put_str(out, cap, &pos, &over, ". Reply ");
+    put_uint(out, cap, &pos, &over, m->ref);
+    put_str(out, cap, &pos, &over, m->type == TASK_TRANSCRIBE ? " TEXT" : " N");
     if (over)
         return kz_err_set(err, KZ_ERR_NOSPACE, KZ_NO_OFFSET, "task message longer than %zu bytes",
                           cap);

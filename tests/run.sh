@@ -3,9 +3,9 @@
 # fuzz smoke pass and the ARM cross tests (tests/cross/run.sh), and adds up
 # their "N passed, N failed" lines. Usage: tests/run.sh BUILD_DIR
 # Three lanes run side by side, each one entry after another: the C test
-# programs; the integration scripts (mostly waiting on simulators and
-# fsync); the fuzz smoke pass then the cross tests (mostly compiling and
-# emulating), then the longest script. KAZI_TEST_LANES=1 runs everything in
+# programs, then crash.sh; the integration scripts (mostly waiting on
+# simulators and fsync); the fuzz smoke pass then the cross tests (mostly
+# compiling and emulating), then crash_gammu.sh. KAZI_TEST_LANES=1 runs everything in
 # one lane. Each lane's lines are printed when it ends, in lane order.
 # Never stops at the first failing program: all run, the sum decides.
 set -u
@@ -52,20 +52,26 @@ run_one() {
     echo "$p $f" >>"$WORK/$lane.sum"
 }
 
+# The two longest scripts run at the end of the other lanes instead, so the
+# three lanes end together: crash.sh after the C programs, crash_gammu.sh
+# after the builds.
+PROGRAM_LANE_SCRIPTS="crash.sh"
+LATE_SCRIPTS="crash_gammu.sh"
+
 lane_programs() {
     for t in "$B"/tests/unit/test_* "$B"/tests/vectors/test_* "$B"/tests/integration/test_*; do
         [ -x "$t" ] || continue
         run_one "$1" "$(basename "$t")" "$t"
     done
+    for s in $PROGRAM_LANE_SCRIPTS; do
+        [ -f "tests/integration/$s" ] && run_one "$1" "$s" sh "tests/integration/$s"
+    done
 }
-
-# The longest script runs after the builds' lane instead, so the lanes end together.
-LATE_SCRIPTS="crash_gammu.sh"
 
 lane_scripts() {
     for s in tests/integration/*.sh; do
         [ -f "$s" ] || continue
-        case " $LATE_SCRIPTS " in *" $(basename "$s") "*) continue ;; esac
+        case " $LATE_SCRIPTS $PROGRAM_LANE_SCRIPTS " in *" $(basename "$s") "*) continue ;; esac
         run_one "$1" "$(basename "$s")" sh "$s"
     done
 }

@@ -147,9 +147,21 @@ static void check_promises(void)
         if (W.w[i].stopped)
             record("INSERT INTO stops (phone, body, from_ms, to_ms) VALUES (?1, ?2, ?3, ?4)",
                    W.w[i].phone, "", W.w[i].stop_from_ms, INT64_MAX);
-    const char *after_stop =
-        "SELECT r.phone, r.at_ms, s.from_ms, s.to_ms FROM rx r JOIN stops s ON"
-        " s.phone = r.phone AND r.at_ms >= s.from_ms AND r.at_ms < s.to_ms";
+    /* A reply to a message the worker sent after the STOP (an answer that
+     * reached Kazi late through the other SIM gets "You left Kazi...") is an
+     * answer, not a broken promise: replies queued after the reply to the
+     * STOP (a higher message id) are let through; anything queued before it
+     * that still arrives after it is not. */
+    char after_stop[1000];
+    snprintf(after_stop, sizeof after_stop,
+             "SELECT r.phone, r.at_ms, s.from_ms, s.to_ms FROM rx r JOIN stops s ON"
+             " s.phone = r.phone AND r.at_ms >= s.from_ms AND r.at_ms < s.to_ms"
+             " WHERE NOT EXISTS (SELECT 1 FROM k.outbox_parts p JOIN k.messages m"
+             " ON m.id = p.message_id WHERE p.pdu_hex = r.pdu AND m.kind = 'reply'"
+             " AND m.id > (SELECT max(x.id) FROM k.messages x WHERE x.peer = r.phone"
+             " AND x.direction = 'out' AND x.body LIKE 'You have left Kazi%%'"
+             " AND (x.created_at - %lld) * 1000 + %lld <= s.from_ms))",
+             (long long)T0, (long long)V0);
     char sql[1400];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM (%s)", after_stop);
     int64_t bad = t_int(sql);

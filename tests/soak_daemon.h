@@ -47,6 +47,7 @@ static bool daemon_start(void)
 /* Free what the clean path frees (serve.c close_all, without the lock and the log). */
 static void daemon_free(kz_daemon *d)
 {
+    serve_inbox_free(d); /* parts read in the turn a crash cut short */
     outbox_free(d->ob);
     inbox_free(d->ib);
     qstore_close(d->q);

@@ -54,7 +54,7 @@ conf "$T/sim-pin.conf" "pin = 8642"
 chmod 640 "$T/sim-pin.conf"
 if "$KAZI" serve -c "$T/sim-pin.conf" --check >"$T/out" 2>&1; then bad "a group-readable SIM PIN passed"
 else ok; fi
-grep -q "sim-pin.conf: holds a PIN (SIM or mobile money) but is readable by group or others (mode 0640)" "$T/out" \
+grep -q "sim-pin.conf: holds a secret (a PIN, a password or a token) but is readable by group or others (mode 0640)" "$T/out" \
     && ok || bad "SIM PIN refusal: $(cat "$T/out")"
 if grep -q 8642 "$T/out"; then bad "the refusal prints the PIN"; else ok; fi
 if "$KAZI" serve -c "$T/sim-pin.conf" >"$T/out" 2>&1; then bad "serve ran with a readable PIN"

@@ -236,6 +236,16 @@ static void report(double secs)
                             " ('sent','delivered')"),
            (long long)t_int("SELECT count(*) FROM k.outbox_parts WHERE state = 'unknown'"),
            (long long)t_int("SELECT count(*) FROM k.outbox_parts WHERE state = 'failed'"));
+    /* Cost (issue 8): SMS segments both ways per completed task, i.e. per answer
+     * recorded; every part handed to a modem counts, whatever became of it. */
+    int64_t seg_in = t_int("SELECT coalesce(sum(segments), 0) FROM k.messages WHERE direction = 'in'"
+                           " AND channel = 'sms'");
+    int64_t parts_out = t_int("SELECT count(*) FROM k.outbox_parts WHERE state IN"
+                              " ('sent','delivered','unknown','failed') AND attempts > 0");
+    int64_t done = t_int("SELECT count(*) FROM k.answers");
+    printf("  cost: %lld segments in + %lld parts out over %lld answers\n", (long long)seg_in,
+           (long long)parts_out, (long long)done);
+    printf("cost.segments_per_task=%.2f\n", done ? (double)(seg_in + parts_out) / (double)done : 0);
     printf("  daemon: %ld crashes, %ld clean stops; faults: hang %ld, reset %ld, garbage %ld,"
            " cms %ld, deregister %ld, dead %ld\n",
            W.crashes, W.clean_stops, W.faults[SIM_FAULT_HANG], W.faults[SIM_FAULT_RESET],

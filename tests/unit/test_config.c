@@ -244,7 +244,7 @@ static void test_secrets(void)
     const char *with_pin = "[gateway]\ndatabase = /x\n[modem m1]\nport = /dev/a\npin = 4321\n";
     write_file(path, with_pin, 0644);
     KT_CHECK(config_load(path, &cfg, &errs) == 1 &&
-                 has_error("holds a PIN (SIM or mobile money) but is readable by group or others (mode 0644)"),
+                 has_error("holds a secret (a PIN, a password or a token) but is readable by group or others (mode 0644)"),
              "world-readable file with a PIN refused");
     KT_CHECK(!has_error("4321"), "the PIN is never in an error");
     write_file(path, with_pin, 0640);

@@ -19,6 +19,7 @@ typedef struct tctx {
     int64_t now;
     /* receiver */
     int sms_calls, sms_committed, refuse_next, refuse_all;
+    int held_seen;        /* on_sms calls told the part is held (modem_sms_held) */
     int on_sim_at_commit; /* commits that found their PDU still stored */
     char last_text[512];
     int reports;
@@ -63,9 +64,9 @@ static size_t sim_stored(const sim_engine *e)
 static kz_status on_sms(void *ctx, modem *m, const sms_message *msg, const uint8_t *pdu,
                         size_t len)
 {
-    (void)m;
     tctx *t = ctx;
     t->sms_calls++;
+    t->held_seen += modem_sms_held(m);
     if (t->refuse_all || t->refuse_next > 0) {
         if (t->refuse_next > 0)
             t->refuse_next--;
@@ -670,6 +671,64 @@ static void test_sim_full(void)
     teardown(&t);
 }
 
+/*
+ * Group commit: parts handed over while deletes are held stay on the SIM
+ * until modem_release_held, which deletes them with fewer command lines than
+ * messages (several AT+CMGD on one line); modem_forget_held leaves them on
+ * the SIM and a sweep reads them again.
+ */
+static void test_held_deletes(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    modem_config mc;
+    fast_config(&mc);
+    mc.sweep_interval_ms = 3600000;
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    settle(&t);
+    KT_CHECK(modem_hold_deletes(t.m, true), "the AT driver holds deletes");
+    for (int i = 0; i < 8; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "held %d", i);
+        sim_inject_text(t.sp.e, "+254722000556", text, strlen(text), SMS_CODING_AUTO, NULL,
+                        (uint64_t)t.now, NULL);
+    }
+    run_until(&t, &t.sms_committed, 8, 5000);
+    run_for(&t, 2000);
+    KT_CHECK(t.sms_committed == 8 && t.held_seen == 8, "8 handed over, each held (%d, %d)",
+             t.sms_committed, t.held_seen);
+    KT_CHECK(sim_stored(t.sp.e) == 8, "nothing deleted before the release (%zu)",
+             sim_stored(t.sp.e));
+    sim_stats s0, s1;
+    sim_get_stats(t.sp.e, &s0);
+    modem_release_held(t.m);
+    run_for(&t, 5000); /* the fake clock may jump a command timeout before the answer is read */
+    sim_get_stats(t.sp.e, &s1);
+    KT_CHECK(sim_stored(t.sp.e) == 0, "all deleted after the release (%zu)", sim_stored(t.sp.e));
+    KT_CHECK(s1.commands - s0.commands < 8, "fewer command lines than deletes (%lu)",
+             s1.commands - s0.commands);
+    for (int i = 0; i < 3; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "again %d", i);
+        sim_inject_text(t.sp.e, "+254722000556", text, strlen(text), SMS_CODING_AUTO, NULL,
+                        (uint64_t)t.now, NULL);
+    }
+    run_until(&t, &t.sms_committed, 11, 5000);
+    modem_forget_held(t.m);
+    run_until(&t, &t.sms_committed, 14, 5000);
+    KT_CHECK(t.sms_committed == 14, "forgotten parts read again by a sweep (%d)",
+             t.sms_committed);
+    KT_CHECK(sim_stored(t.sp.e) == 3, "and still on the SIM (%zu)", sim_stored(t.sp.e));
+    modem_release_held(t.m);
+    run_for(&t, 5000);
+    KT_CHECK(sim_stored(t.sp.e) == 0, "deleted once released (%zu)", sim_stored(t.sp.e));
+    teardown(&t);
+}
+
 /* +CIEV: "SMSFULL",1 makes the driver sweep at once (no poll, no periodic sweep for an hour). */
 static void test_ciev_sweep(void)
 {
@@ -688,7 +747,10 @@ static void test_ciev_sweep(void)
     settle(&t);
     modem_status s0;
     modem_get_status(t.m, &s0);
-    t.refuse_next = 3; /* the first three stay on the SIM and fill it */
+    /* The first read (AT+CMGR) is refused: that message stays on the SIM, read,
+     * where only a sweep finds it again (AT+CMGL=0 for the others lists unread
+     * ones); the SIM is full, so +CIEV must bring that sweep at once. */
+    t.refuse_next = 1;
     for (int i = 0; i < 5; i++) {
         char text[32];
         snprintf(text, sizeof text, "full %d", i);
@@ -697,7 +759,7 @@ static void test_ciev_sweep(void)
     }
     int64_t start = t.now;
     run_until(&t, &t.sms_committed, 5, 5000);
-    KT_CHECK(t.sms_committed == 5 && t.sms_calls == 8, "all 5 after the SIM filled (%d, %d calls)",
+    KT_CHECK(t.sms_committed == 5 && t.sms_calls == 6, "all 5 after the SIM filled (%d, %d calls)",
              t.sms_committed, t.sms_calls);
     KT_CHECK(t.now - start < 60000, "within a minute, not at the hourly sweep (%lld ms)",
              (long long)(t.now - start));
@@ -841,6 +903,7 @@ int main(void)
     test_vanish_return();
     test_sim_full();
     test_ciev_sweep();
+    test_held_deletes();
     test_reboot_during_send();
     test_cmt_routing();
     return kt_report();

@@ -132,9 +132,11 @@ static int pump(outbox *ob, int64_t now)
     return handed;
 }
 
+/* A confirmed send waits in memory for the next commit; the tests commit it at once. */
 static void sent_ok(outbox *ob, const char *name, uint64_t id, int mr, int64_t now)
 {
     KT_CHECK(outbox_on_sent(ob, name, id, KZ_OK, mr, -1, false, now, NULL) == KZ_OK, "on_sent");
+    KT_CHECK(outbox_flush(ob, NULL) == KZ_OK, "flush");
 }
 
 static void test_helpers(void)
@@ -169,7 +171,11 @@ static void test_send_and_deliver(void)
     msg_state(id, s, sizeof s);
     KT_STREQ(s, "sending", "message sending");
     KT_CHECK(pump(ob, T0 + 1) == 0, "nothing more to send");
-    sent_ok(ob, "m1", f.ids[0], 42, T0 + 2);
+    KT_CHECK(outbox_on_sent(ob, "m1", f.ids[0], KZ_OK, 42, -1, false, T0 + 2, NULL) == KZ_OK,
+             "on_sent");
+    msg_state(id, s, sizeof s);
+    KT_STREQ(s, "sending", "a confirmed send waits for the next commit");
+    KT_CHECK(pump(ob, T0 + 2) == 0, "the pump commits it");
     msg_state(id, s, sizeof s);
     KT_STREQ(s, "sent", "message sent");
     KT_CHECK(sql_int("SELECT mr FROM messages WHERE id = 1") == 42, "mr kept");
@@ -407,6 +413,59 @@ static void test_after_crash(void)
     close_db();
 }
 
+/*
+ * Group commit: the parts of one pump are all 'sending' before the first is
+ * handed; confirmed sends wait in memory until a sender is down to half its
+ * max_in_flight (or a second has passed); new messages are found above the
+ * last id encoded, and a reused lower id by the once-a-minute full look.
+ */
+static void test_group_commit(void)
+{
+    open_db();
+    settings_default();
+    set.max_in_flight = 4;
+    outbox *ob = outbox_new(q, &set);
+    fake f = {.ready = true};
+    outbox_attach(ob, "m1", &f, &fake_ops, 0, "");
+    for (int i = 0; i < 10; i++)
+        enqueue("+254711000001", "group", false);
+    KT_CHECK(pump(ob, T0) == 4, "max_in_flight parts handed");
+    KT_CHECK(f.sending_seen == 4, "all four committed 'sending' before the sends: %lld",
+             (long long)f.sending_seen);
+    KT_CHECK(sql_int("SELECT count(*) FROM outbox_parts") == 10, "the batch encoded at once");
+    KT_CHECK(outbox_on_sent(ob, "m1", f.ids[0], KZ_OK, 1, -1, false, T0, NULL) == KZ_OK, "on_sent");
+    KT_CHECK(pump(ob, T0) == 0, "three still in flight: no pump");
+    KT_CHECK(sql_int("SELECT count(*) FROM outbox_parts WHERE state = 'sent'") == 0,
+             "the confirmed send waits in memory");
+    KT_CHECK(outbox_on_sent(ob, "m1", f.ids[1], KZ_OK, 2, -1, false, T0, NULL) == KZ_OK, "on_sent");
+    KT_CHECK(pump(ob, T0) == 2, "down to half: topped up");
+    KT_CHECK(sql_int("SELECT count(*) FROM outbox_parts WHERE state = 'sent'") == 2,
+             "both confirmed sends committed with the top-up");
+    KT_CHECK(outbox_on_sent(ob, "m1", f.ids[2], KZ_OK, 3, -1, false, T0, NULL) == KZ_OK, "on_sent");
+    KT_CHECK(pump(ob, T0 + 1) == 1 &&
+                 sql_int("SELECT count(*) FROM outbox_parts WHERE state = 'sent'") == 3,
+             "a confirmed send waits a second at most");
+    /* A message with an id below the ones encoded (a reused id). */
+    KT_CHECK(sqlite3_exec(peek,
+                          "INSERT INTO messages(id, direction, peer, body, state, kind,"
+                          " created_at, updated_at) VALUES (0, 'out', '+254711000002', 'low',"
+                          " 'queued', 'reply', 1, 1)",
+                          NULL, NULL, NULL) == SQLITE_OK,
+             "insert a low id");
+    for (int i = 3; i < 6; i++)
+        outbox_on_sent(ob, "m1", f.ids[i], KZ_OK, i + 1, -1, false, T0 + 2, NULL);
+    pump(ob, T0 + 2);
+    KT_CHECK(sql_int("SELECT count(*) FROM outbox_parts WHERE message_id = 0") == 0,
+             "not looked for below the last id encoded");
+    for (int i = 6; i < 9; i++)
+        outbox_on_sent(ob, "m1", f.ids[i], KZ_OK, i + 1, -1, false, T0 + 61, NULL);
+    pump(ob, T0 + 61);
+    KT_CHECK(sql_int("SELECT count(*) FROM outbox_parts WHERE message_id = 0") == 1,
+             "found by the full look a minute later");
+    outbox_free(ob);
+    close_db();
+}
+
 int main(void)
 {
     test_helpers();
@@ -417,5 +476,6 @@ int main(void)
     test_quiet_hours();
     test_refused_and_unencodable();
     test_after_crash();
+    test_group_commit();
     return kt_report();
 }

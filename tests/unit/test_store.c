@@ -57,6 +57,76 @@ static void test_open_and_migrate(void)
     store_close(NULL);
 }
 
+/* Tables whose definition has an IN list of three or more values. */
+static int64_t long_in_lists(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int64_t n = 0;
+    sqlite3_open(path, &db);
+    sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_schema WHERE type = 'table'", -1, &s, NULL);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *p = (const char *)sqlite3_column_text(s, 0);
+        int found = 0;
+        while (p && (p = strstr(p, " IN ")) != NULL) {
+            p += 4;
+            while (*p == ' ')
+                p++;
+            const char *close = *p == '(' ? strchr(p, ')') : NULL;
+            int commas = 0;
+            for (const char *q = p; close && q < close; q++)
+                commas += *q == ',';
+            found |= commas >= 2;
+        }
+        n += found;
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+/*
+ * Migration 8 rewrites the tables' CHECK IN lists in place: a file with
+ * rows from version 7 must come out whole, with the same rules enforced.
+ */
+static void test_checks_rewrite(void)
+{
+    char path[256];
+    db_path(path, sizeof path, tmpdir, "checks");
+    kz_store *st = NULL;
+    kz_err err;
+    KT_CHECK(store_open(path, STORE_OPEN_CREATE | STORE_OPEN_NO_MIGRATE, &st, &err) == KZ_OK,
+             "create: %s", err.msg);
+    if (!st)
+        return;
+    KT_CHECK(store_migrate(st, 7, &err) == KZ_OK, "to 7: %s", err.msg);
+    store_close(st);
+    KT_CHECK(raw_exec(path, "INSERT INTO messages(direction, peer, body, state, created_at,"
+                            " updated_at) VALUES ('out', '+254712345678', 'hi', 'queued', 1, 1)") ==
+                 SQLITE_OK,
+             "a version 7 row");
+    int64_t before = long_in_lists(path);
+    KT_CHECK(before > 5, "version 7 has IN lists of three or more (%lld)", (long long)before);
+    KT_CHECK(store_open(path, 0, &st, &err) == KZ_OK, "open migrates: %s", err.msg);
+    KT_CHECK(store_schema_version(st) == store_schema_latest(), "latest");
+    store_close(st);
+    KT_CHECK(long_in_lists(path) == 0, "no IN list of three or more left in a table");
+    KT_CHECK(raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'tasks_wanted_init'") ==
+                 0,
+             "the wanted trigger is gone");
+    KT_CHECK(raw_int(path, "SELECT count(*) FROM pragma_integrity_check"
+                           " WHERE integrity_check <> 'ok'") == 0,
+             "integrity_check after the rewrite");
+    KT_CHECK(raw_int(path, "SELECT count(*) FROM messages WHERE state = 'queued'") == 1,
+             "the row survived");
+    KT_CHECK(raw_exec(path, "UPDATE messages SET state = 'bogus'") == SQLITE_CONSTRAINT,
+             "a state outside the set is still refused");
+    KT_CHECK(raw_exec(path, "UPDATE messages SET state = 'received'") == SQLITE_CONSTRAINT,
+             "an inbound state on an outbound message is still refused");
+    KT_CHECK(raw_exec(path, "UPDATE messages SET state = 'unknown'") == SQLITE_OK,
+             "a state in the set is accepted");
+}
+
 static void test_invariants(void)
 {
     char path[256];
@@ -308,6 +378,7 @@ int main(void)
     if (fixture_dir_make(tmpdir) != 0)
         return 1;
     test_open_and_migrate();
+    test_checks_rewrite();
     test_invariants();
     test_answers_consensus();
     test_money();

@@ -259,9 +259,38 @@ static void check_one(unsigned ref_bits)
     fails += !equal;
 }
 
+/*
+ * sms_count_segments has a fast path for plain ASCII (one septet a byte):
+ * it must agree with the full plan for every length around the boundaries
+ * and for ASCII texts with one escape or one non-GSM character at the end.
+ */
+static void check_ascii_counts(void)
+{
+    static const char plain[] = "abcXYZ019 .,:;?!'\"#%&()*+-/<=>@_$";
+    static const char *const tails[] = {"", "[", "~", "\x60", "\xc3\xa9"};
+    char buf[1300];
+    size_t bad = 0, n = 0;
+    for (size_t len = 0; len < 1200; len += len < 170 || (len > 300 && len < 320) ? 1 : 7) {
+        for (size_t k = 0; k < COUNT(tails); k++) {
+            for (size_t i = 0; i < len; i++)
+                buf[i] = plain[rnd(sizeof plain - 1)];
+            size_t tl = strlen(tails[k]);
+            memcpy(buf + len, tails[k], tl);
+            sms_plan plan;
+            kz_status st = sms_plan_text((const uint8_t *)buf, len + tl, SMS_CODING_AUTO, 8,
+                                         NULL, 0, &plan, NULL);
+            size_t want = st == KZ_OK || st == KZ_ERR_NOSPACE ? plan.nsegments : 0;
+            bad += sms_count_segments(buf, len + tl) != want;
+            n++;
+        }
+    }
+    KT_CHECK(bad == 0, "ASCII fast path: %zu of %zu counts differ from the plan", bad, n);
+}
+
 int main(void)
 {
     size_t cases = 0, multipart = 0, gsm = 0, ucs = 0;
+    check_ascii_counts();
     for (int round = 0; round < 25; round++) {
         for (int k = 0; k < K_COUNT; k++) {
             int gsm_kind = k == K_PLAIN || k == K_EXT || k == K_ALL_EXT;
