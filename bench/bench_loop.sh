@@ -12,6 +12,7 @@
 # sockets in a temp dir); bounded (BENCH_LOOP_LIMIT seconds, default 600), and
 # the trap kills every process it started.
 set -eu
+. "$(dirname "$0")/lib.sh"
 B=${1:-build/bench}
 TASKS=${2:-1000}
 WORKERS=${3:-200}
@@ -26,28 +27,13 @@ T=$(mktemp -d /tmp/kazi-bench-loop-XXXXXX)
 chmod 755 "$T"
 SIM1= SIM2= DAEMON= WORK=
 cleanup() {
-    for p in $WORK $DAEMON $SIM1 $SIM2; do kill "$p" 2>/dev/null || true; done
-    sleep 0.3
-    for p in $WORK $DAEMON $SIM1 $SIM2; do kill -9 "$p" 2>/dev/null || true; done
-    [ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+    bench_stop $WORK $DAEMON $SIM1 $SIM2
+    bench_remove_temp
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-USEROPT=
-if [ "$(id -u)" = 0 ]; then USEROPT="--user nobody"; chmod 777 "$T"; fi
+bench_user
 
-wait_for() { # wait_for SECONDS COMMAND...
-    n=$(($1 * 10)); shift
-    while [ "$n" -gt 0 ]; do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1; n=$((n - 1))
-    done
-    return 1
-}
-sql() { sqlite3 -cmd '.timeout 10000' "$T/k.db" "$1" 2>/dev/null; }
-now_ms() { date +%s%3N; }
-kb() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$DAEMON/status" 2>/dev/null || echo 0; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$DAEMON/stat" 2>/dev/null || echo 0; }
 
 "$KAZI" sim --link "$T/m1" --control "$T/s1.ctl" --seed 1 >"$T/sim1.log" 2>&1 & SIM1=$!
 "$KAZI" sim --link "$T/m2" --control "$T/s2.ctl" --seed 2 >"$T/sim2.log" 2>&1 & SIM2=$!
@@ -80,9 +66,7 @@ awk -v n="$TASKS" 'BEGIN {
 [ -z "$USEROPT" ] || chmod 666 "$T/k.db"
 
 # What one durable write costs on this disk (the daemon commits with synchronous=FULL).
-dd if=/dev/zero of="$T/dsync" bs=4k count=200 oflag=dsync 2>"$T/dd.txt" >/dev/null || true
-dsync_ms=$(awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.2f", $(i - 1) * 1000 / 200 }' "$T/dd.txt")
-rm -f "$T/dsync"
+dsync_ms=$(bench_dsync_ms)
 
 "$KAZI" serve -c "$T/k.conf" $USEROPT >"$T/serve.log" 2>&1 & DAEMON=$!
 ready2() { [ "$(grep -c 'modem m[12]: ready' "$T/serve.log")" -ge 2 ]; }
@@ -111,6 +95,8 @@ load_hwm=$(kb VmHWM)
 answers=$(sql "SELECT count(*) FROM answers")
 sms_in=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'")
 parts_out=$(sql "SELECT count(*) FROM outbox_parts WHERE state IN ('sent','delivered')")
+# Cost: SMS segments both ways (inbound messages by their segments, outbound parts sent) per answer.
+seg_in=$(sql "SELECT coalesce(sum(segments), 0) FROM messages WHERE direction = 'in'")
 resolved=$(sql "SELECT count(*) FROM task_results")
 kill -TERM "$DAEMON"; wait "$DAEMON" || true; DAEMON=
 [ "$resolved" -eq "$TASKS" ] || { echo "only $resolved of $TASKS tasks resolved"; exit 1; }
@@ -127,7 +113,7 @@ steady=$(awk -v total="$answers" '
 hz=$(getconf CLK_TCK)
 cpu_ms=$(awk -v c=$((cpu1 - cpu0)) -v hz="$hz" -v n="$answers" 'BEGIN { printf "%.2f", (n > 0 ? c * 1000 / hz / n : 0) }')
 cpu_s=$(awk -v c=$((cpu1 - cpu0)) -v hz="$hz" 'BEGIN { printf "%.1f", c / hz }')
-machine="$(uname -m), $(nproc) CPU ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%d GiB", $2/1048576}' /proc/meminfo) RAM, $(sqlite3 --version | cut -d' ' -f1) SQLite"
+machine=$(bench_machine)
 date=$(date -u +%Y-%m-%dT%H:%MZ)
 
 echo "batch: $TASKS tasks x 3 answers, $WORKERS workers, 2 zero-latency simulators"
@@ -135,6 +121,9 @@ echo "wall: $secs s from the first JOIN to the last task resolved"
 echo "answers: $answers, $(rate "$answers" "$secs")/s over the batch, $steady/s steady (10%-90%)"
 echo "SMS: $sms_in in ($(rate "$sms_in" "$secs")/s), $parts_out parts out ($(rate "$parts_out" "$secs")/s)"
 echo "daemon CPU: $cpu_s s, $cpu_ms ms per answer ($(awk -v c="$cpu_s" -v s="$secs" 'BEGIN { printf "%d", c * 100 / s }')% of one CPU); a 4 KiB O_DSYNC write here: ${dsync_ms:-?} ms"
+seg_per=$(awk -v i="$seg_in" -v o="$parts_out" -v a="$answers" 'BEGIN { printf "%.2f", (a > 0 ? (i + o) / a : 0) }')
+echo "cost: $seg_in segments in + $parts_out parts out = $seg_per SMS segments per answer (per completed task)"
+echo "cost.segments_per_task=$seg_per" | tee -a "${BENCH_RESULTS:-/dev/null}"
 echo "daemon RSS: idle $idle_rss KiB (HWM $idle_hwm KiB); under load max $max_rss KiB, HWM $load_hwm KiB"
 
 row="| $date | $TASKS x3 / $WORKERS | $secs | $(rate "$answers" "$secs") | $steady | $(rate "$sms_in" "$secs") / $(rate "$parts_out" "$secs") | $cpu_ms | ${dsync_ms:-?} | $idle_rss KiB | $max_rss KiB / $load_hwm KiB |"
@@ -164,22 +153,9 @@ row="| $date | $TASKS x3 / $WORKERS | $secs | $(rate "$answers" "$secs") | $stea
     echo
     echo "| date | tasks x answers / workers | wall s | answers/s (batch) | answers/s (steady) | SMS in/s / parts out/s | daemon CPU ms/answer | disk O_DSYNC 4 KiB ms | RSS idle | RSS load max / HWM |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-    if [ -f "$DOC" ]; then
-        awk '/<!-- bench_loop:begin/ {s = 1} s && /^\| 20/ {print} /<!-- bench_loop:end/ {s = 0}' "$DOC"
-    fi
+    bench_old_rows bench_loop
     echo "$row"
     echo "<!-- bench_loop:end -->"
 } >"$T/section.md"
 
-mkdir -p docs
-[ -f "$DOC" ] || printf '# Benchmarks\n\nFigures written by the scripts in bench/ (`make bench`).\n\n' >"$DOC"
-if grep -q '<!-- bench_loop:begin' "$DOC"; then
-    awk -v f="$T/section.md" '
-        /<!-- bench_loop:begin/ { while ((getline l < f) > 0) print l; skip = 1; next }
-        /<!-- bench_loop:end -->/ { skip = 0; next }
-        !skip { print }' "$DOC" >"$T/doc.md"
-    cat "$T/doc.md" >"$DOC"
-else
-    { echo; cat "$T/section.md"; } >>"$DOC"
-fi
-echo "figures written to $DOC"
+bench_write_section bench_loop "$T/section.md"
