@@ -51,6 +51,9 @@ push_to = 23:59
 [conv]
 max_replies_hour = 1000
 max_replies_day = 10000
+[limits]
+# the simulated workers answer far faster than a person: no inbound rate cap
+rate_max = 0
 [modem m1]
 port = $T/m1
 [modem m2]
@@ -143,13 +146,16 @@ row="| $date | $TASKS x3 / $WORKERS | $secs | $(rate "$answers" "$secs") | $stea
     echo "  time over the batch divided by the answers. RSS from /proc/PID/status: idle = VmRSS"
     echo "  with modems ready and nothing to do; load = the largest VmRSS sampled every 0.5 s,"
     echo "  and VmHWM at the end. Disk: one 4 KiB write with O_DSYNC (dd), measured before the run."
-    echo "- reading it: CPU ms/answer is the loop's own overhead. The daemon is busy for about a"
-    echo "  third of the wall time (CPU ms/answer x answers/s); otherwise it waits on its"
-    echo "  synchronous commits (about five per answer: the inbound part stored before the SIM"
-    echo "  delete, the hand-over with the reply queued, the part marked 'sending', then 'sent',"
-    echo "  then the delivery report) and on the simulators and workers, which share the same"
-    echo "  CPUs. On a shared VM the figures move by half between runs (the O_DSYNC column shows"
-    echo "  the disk did too): compare rows, not single numbers."
+    echo "- reading it: CPU ms/answer is the loop's own overhead (its CPU time over the answers)."
+    echo "  Rows before 2026-11-30T09:00Z are from before group commit, when each answer cost"
+    echo "  about five synchronous commits (the part stored, the hand-over, 'sending', 'sent',"
+    echo "  the report); now the parts of one loop turn and their hand-overs share one commit,"
+    echo "  the parts of one pump another, and each delivery report still has its own. The"
+    echo "  rest of the wall time is the simulators and the workers, which share the CPUs."
+    echo "  On a shared VM the figures move by half between runs (the O_DSYNC column shows"
+    echo "  the disk did too): compare rows, not single numbers. Since 2026-11-30 the"
+    echo "  workers' inbound rate limit is off ([limits] rate_max = 0): they answer far"
+    echo "  faster than people."
     echo
     echo "| date | tasks x answers / workers | wall s | answers/s (batch) | answers/s (steady) | SMS in/s / parts out/s | daemon CPU ms/answer | disk O_DSYNC 4 KiB ms | RSS idle | RSS load max / HWM |"
     echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
