@@ -23,10 +23,17 @@ DL_PKGS := libmicrohttpd
 # Likewise modem/gammu_lib.c loads libgammu when a modem uses driver = gammu; only the
 # tests that call libgammu themselves (GAMMU_TESTS) link it.
 DL_PKGS += gammu
+# And modem/curl_lib.c loads libcurl when a modem uses driver = kannel.
+DL_PKGS += libcurl
 # A cross build passes one that reads a sysroot's .pc files (tests/cross/run.sh).
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv -lm
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lcsv
+# kazi's relative relocations packed (DT_RELR) where the linker can: the table ld.so
+# reads at start shrinks from ~50 KiB to ~1 KiB (GNU ld 2.38+ on x86-64; 2.40 ignores
+# it on ARM with a warning, and then it is not used).
+RELR := $(shell printf 'int main(void){return 0;}' | $(CC) -x c - -o /dev/null \
+    -Wl,--fatal-warnings -Wl,-z,pack-relative-relocs >/dev/null 2>&1 && echo -Wl,-z,pack-relative-relocs)
 
 # Data files (message templates) read at run time: the tree's for this build, tests
 # and the demo; `make install` relinks kazi with $(DATADIR)/templates (providers and
@@ -39,7 +46,12 @@ WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wfor
 CSTD    := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DKAZI_TEMPLATE_DIR='"$(TEMPLATE_DIR)"'
 INC     := -Imodem -Itasks -Igateway
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = $(CSTD) $(WARN) $(INC) $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+# String literals kept in their own file's .rodata, in link order (gcc; clang has no
+# such switch): merged, `kazi serve`'s start read strings spread over the whole
+# .rodata, one 64 KiB window of resident memory each (docs/benchmarks.md, "Memory").
+NOMERGE := $(shell printf 'int x;' | $(CC) -x c - -c -o /dev/null -Werror -fno-merge-constants \
+    >/dev/null 2>&1 && echo -fno-merge-constants)
+ALL_CFLAGS = $(CSTD) $(WARN) $(INC) $(PKG_CFLAGS) $(NOMERGE) $(CFLAGS) $(EXTRA_CFLAGS)
 
 SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -76,8 +88,31 @@ $(B)/libkazi.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/kazi: $(GATEWAY_OBJ) $(B)/libkazi.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(GATEWAY_OBJ) $(B)/libkazi.a $(PKG_LIBS)
+# `kazi serve`'s code first, side by side (docs/benchmarks.md, "Memory"): the kernel
+# maps a program's pages 64 KiB at a time around each one touched, so the ~200 KiB of
+# code an idle daemon runs, spread among every command's, kept all the text resident.
+# SERVE_IDLE: the files an idle daemon with two modems runs (callgrind --dump-instr);
+# SERVE_BUSY: those a burst of messages adds. A file left out still links (from
+# libkazi.a or the other gateway objects); it only costs memory.
+SERVE_IDLE := gateway/main gateway/log gateway/config gateway/loop gateway/serve \
+    gateway/serve_clock gateway/serve_conv gateway/serve_http gateway/serve_inbox \
+    gateway/serve_modems gateway/serve_pay gateway/serve_power gateway/inbox gateway/outbox \
+    modem/at_chan modem/at_parse modem/at_scan modem/modem modem/modem_init \
+    modem/modem_quirks modem/modem_recover modem/modem_rx modem/modem_tx modem/modem_ussd \
+    modem/port modem/port_termios modem/status modem/utf8 tasks/store tasks/store_memory \
+    tasks/store_schema tasks/store_inbox tasks/store_outbox tasks/store_engine_sql \
+    tasks/store_engine_dispatch tasks/store_engine_money tasks/engine_dispatch \
+    tasks/engine_money tasks/money tasks/phone tasks/conv tasks/templates
+SERVE_BUSY := modem/concat modem/gsm7 modem/hex modem/ucs2 modem/sms_text modem/pdu_decode \
+    modem/pdu_encode modem/pdu_fields tasks/conv_parse tasks/conv_cmds tasks/conv_answer \
+    tasks/conv_multi tasks/conv_offer tasks/conv_record tasks/conv_notice tasks/conv_push \
+    tasks/conv_abuse tasks/store_abuse tasks/store_conv tasks/store_worker \
+    tasks/engine_answer tasks/store_engine_answer tasks/pseudonym tasks/task_msg
+SERVE_OBJ := $(patsubst %,$(B)/%.o,$(SERVE_IDLE) $(SERVE_BUSY))
+KAZI_OBJ  := $(filter $(GATEWAY_OBJ) $(LIB_OBJ),$(SERVE_OBJ)) $(filter-out $(SERVE_OBJ),$(GATEWAY_OBJ))
+
+$(B)/kazi: $(KAZI_OBJ) $(B)/libkazi.a
+	$(CC) $(ALL_CFLAGS) $(RELR) -o $@ $(KAZI_OBJ) $(B)/libkazi.a $(PKG_LIBS)
 
 # Tests link the libraries and every gateway object except main.
 $(B)/tests/%: tests/%.c $(B)/libkazi.a $(filter-out $(B)/gateway/main.o,$(GATEWAY_OBJ)) $(wildcard tests/*.h)
@@ -166,8 +201,11 @@ $(B)/install/%.o: %.c $(B)/install/datadir
 	$(CC) $(ALL_CFLAGS) -UKAZI_TEMPLATE_DIR -DKAZI_TEMPLATE_DIR='"$(DATADIR)/templates"' \
 	    -MMD -MP -c $< -o $@
 
-$(B)/install/kazi: $(INST_OBJ) $(filter-out $(INST_SRC:%.c=$(B)/%.o),$(GATEWAY_OBJ)) $(B)/libkazi.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+# (in kazi's order: serve's code first)
+INST_KAZI_OBJ := $(foreach o,$(KAZI_OBJ),$(if $(filter $(o),$(INST_SRC:%.c=$(B)/%.o)),$(o:$(B)/%=$(B)/install/%),$(o)))
+
+$(B)/install/kazi: $(INST_KAZI_OBJ) $(B)/libkazi.a
+	$(CC) $(ALL_CFLAGS) $(RELR) -o $@ $^ $(PKG_LIBS)
 
 FORCE:
 

@@ -6,8 +6,11 @@
 # second (whole batch, and the steady middle 10%-90%), SMS in and out per
 # second, the daemon's CPU per answer, and its resident memory idle (modems
 # ready, nothing to do) and under load (VmRSS sampled, VmHWM at the end).
+# Also the cost: SMS segments both ways per answer, with the outbound parts
+# broken down by what they carried (bench/cost_kinds.sql).
 # Usage: bench/bench_loop.sh BUILD_DIR [TASKS] [WORKERS]. Adds one row to the
-# bench_loop table of docs/benchmarks.md (earlier rows are kept).
+# bench_loop table of docs/benchmarks.md (earlier rows are kept), or of the
+# file named by BENCH_LOOP_DOC.
 # Owns: that section. Never touches a real modem or the network (ptys and Unix
 # sockets in a temp dir); bounded (BENCH_LOOP_LIMIT seconds, default 600), and
 # the trap kills every process it started.
@@ -19,7 +22,7 @@ WORKERS=${3:-200}
 LIMIT=${BENCH_LOOP_LIMIT:-600}
 KAZI="$B/kazi"
 case $KAZI in /*) ;; *) KAZI=$(pwd)/$KAZI ;; esac
-DOC=docs/benchmarks.md
+DOC=${BENCH_LOOP_DOC:-docs/benchmarks.md}
 PY=/usr/bin/python3
 [ -x "$KAZI" ] || { echo "no $KAZI (make bench builds it)"; exit 1; }
 [ -x "$PY" ] || { echo "needs $PY"; exit 1; }
@@ -95,6 +98,10 @@ wait "$WORK" || { echo "workers did not finish:"; cat "$T/workers.log"; tail -20
 t1=$(now_ms)
 cpu1=$(cpu_ticks)
 load_hwm=$(kb VmHWM)
+# The cost counts what the batch makes the daemon send: let the outbox drain
+# (the last acknowledgements) before counting, at most 30 s.
+drained() { [ "$(sql "SELECT count(*) FROM messages WHERE direction = 'out' AND state IN ('queued','sending')")" = 0 ]; }
+wait_for 30 drained || echo "outbox not drained after 30 s: the cost below misses what is left"
 answers=$(sql "SELECT count(*) FROM answers")
 sms_in=$(sql "SELECT count(*) FROM messages WHERE direction = 'in'")
 parts_out=$(sql "SELECT count(*) FROM outbox_parts WHERE state IN ('sent','delivered')")
@@ -127,6 +134,8 @@ echo "daemon CPU: $cpu_s s, $cpu_ms ms per answer ($(awk -v c="$cpu_s" -v s="$se
 seg_per=$(awk -v i="$seg_in" -v o="$parts_out" -v a="$answers" 'BEGIN { printf "%.2f", (a > 0 ? (i + o) / a : 0) }')
 echo "cost: $seg_in segments in + $parts_out parts out = $seg_per SMS segments per answer (per completed task)"
 echo "cost.segments_per_task=$seg_per" | tee -a "${BENCH_RESULTS:-/dev/null}"
+echo "parts out by kind (kind|messages|parts|retries|multi-part messages):"
+sqlite3 -cmd '.timeout 10000' "$T/k.db" <"$(dirname "$0")/cost_kinds.sql" | sed 's/^/  /'
 echo "daemon RSS: idle $idle_rss KiB (HWM $idle_hwm KiB); under load max $max_rss KiB, HWM $load_hwm KiB"
 
 row="| $date | $TASKS x3 / $WORKERS | $secs | $(rate "$answers" "$secs") | $steady | $(rate "$sms_in" "$secs") / $(rate "$parts_out" "$secs") | $cpu_ms | ${dsync_ms:-?} | $idle_rss KiB | $max_rss KiB / $load_hwm KiB |"

@@ -13,14 +13,20 @@
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
+/* Longest subcommand name + 1. The names live in the table itself, not with the
+ * other strings: `main` reads every name before the one it looks for, and
+ * strings merged among every command's others would spread that start over
+ * several 64 KiB windows of the binary (docs/benchmarks.md, "Memory"). */
+#define CLI_NAME_MAX 12
+
 typedef struct cli_command {
-    const char *name;
+    char name[CLI_NAME_MAX]; /* "" ends the table */
     const char *args;    /* one-line synopsis after the name */
     const char *summary; /* what it does, one line */
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
 } cli_command;
 
-/* The table (gateway/commands.c), terminated by an entry with name NULL. */
+/* The table (gateway/commands.c), terminated by an entry with an empty name. */
 extern const cli_command cli_commands[];
 
 /* Print the subcommand list to stream f (a FILE *). */

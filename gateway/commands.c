@@ -47,14 +47,14 @@ const cli_command cli_commands[] = {
      "one inbound SMS through the worker conversation; prints the replies queued (JSON lines)",
      cmd_sms},
     {"version", "", "print the version", cmd_version},
-    {NULL, NULL, NULL, NULL},
+    {"", NULL, NULL, NULL},
 };
 
 void cli_print_usage(void *f)
 {
     FILE *out = f;
     fprintf(out, "usage: kazi COMMAND [ARGS]\n\ncommands:\n");
-    for (const cli_command *c = cli_commands; c->name; c++)
+    for (const cli_command *c = cli_commands; c->name[0]; c++)
         fprintf(out, "  %-9s %s\n            %s\n", c->name, c->args, c->summary);
 }
 

@@ -567,6 +567,51 @@ static void check_currency(parse_ctx *c)
                   "currency: '%s' is not an ISO 4217 code (three capital letters)", cur);
 }
 
+static bool kannel_keys_set(const cfg_modem *m)
+{
+    return m->kannel_sendsms[0] || m->kannel_username[0] || m->kannel_password[0] ||
+           m->kannel_from[0] || m->kannel_smsc[0] || m->kannel_callback[0] || m->kannel_secret[0];
+}
+
+/* A URL of ours or Kannel's: http:// or https:// and something after it. */
+static bool http_url(const char *u)
+{
+    size_t n = strncmp(u, "http://", 7) == 0 ? 7 : strncmp(u, "https://", 8) == 0 ? 8 : 0;
+    return n && u[n] && !strpbrk(u, " \t\r\n");
+}
+
+/* driver = kannel: what it needs, and the serial keys it does not use. */
+static void check_kannel(parse_ctx *c, const cfg_modem *m)
+{
+    const char *n = m->name;
+    if (m->port[0] || m->pin[0] || m->storage != 0)
+        add_error(c->errs, c->file, m->line,
+                  "[modem %s]: port, pin and storage do not apply to driver = kannel "
+                  "(smsbox is kannel_sendsms): remove them", n);
+    if (!http_url(m->kannel_sendsms))
+        add_error(c->errs, c->file, m->line,
+                  "[modem %s]: driver = kannel needs kannel_sendsms = http://HOST:PORT/cgi-bin/sendsms",
+                  n);
+    size_t len = strlen(m->kannel_secret);
+    if (len < 16 || strspn(m->kannel_secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                             "0123456789-._~") != len)
+        add_error(c->errs, c->file, m->line,
+                  "[modem %s]: driver = kannel needs kannel_secret of at least 16 letters, digits "
+                  "or - . _ ~ (it goes in the URLs Kannel calls)", n);
+    if (m->kannel_callback[0] && !http_url(m->kannel_callback))
+        add_error(c->errs, c->file, m->line,
+                  "[modem %s]: kannel_callback must be http://HOST:PORT (our [http] listen as "
+                  "Kannel reaches it)", n);
+    if (!m->kannel_callback[0] && c->cfg->status_reports)
+        add_error(c->errs, c->file, m->line,
+                  "[modem %s]: [outbox] status_reports needs kannel_callback = http://HOST:PORT "
+                  "(where Kannel sends delivery reports)", n);
+    if (!c->cfg->http_listen[0])
+        add_error(c->errs, c->file, m->line,
+                  "[modem %s]: driver = kannel needs [http] listen (Kannel delivers inbound SMS "
+                  "to /kannel/%s/mo)", n, n);
+}
+
 static void check_whole(parse_ctx *c)
 {
     kz_config *cfg = c->cfg;
@@ -586,8 +631,14 @@ static void check_whole(parse_ctx *c)
         add_error(c->errs, c->file, 0,
                   "no [modem NAME] section and no [http] listen: at least one is needed");
     for (size_t i = 0; i < cfg->nmodems; i++)
-        if (!cfg->modems[i].port[0])
+        if (cfg->modems[i].driver == 2)
+            check_kannel(c, &cfg->modems[i]);
+        else if (!cfg->modems[i].port[0])
             add_error(c->errs, c->file, cfg->modems[i].line, "[modem %s]: port = PATH is required",
+                      cfg->modems[i].name);
+        else if (kannel_keys_set(&cfg->modems[i]))
+            add_error(c->errs, c->file, cfg->modems[i].line,
+                      "[modem %s]: the kannel_* keys apply only to driver = kannel",
                       cfg->modems[i].name);
 }
 
@@ -597,7 +648,8 @@ static int holds_pin(const kz_config *cfg)
         cfg->http_api_token[0])
         return 1;
     for (size_t i = 0; i < cfg->nmodems; i++)
-        if (cfg->modems[i].pin[0])
+        if (cfg->modems[i].pin[0] || cfg->modems[i].kannel_password[0] ||
+            cfg->modems[i].kannel_secret[0])
             return 1;
     return 0;
 }

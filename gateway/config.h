@@ -39,7 +39,7 @@ typedef struct cfg_modem {
     int baud;
     char pin[16];            /* secret: never logged, never printed */
     int storage;             /* 0 auto, 1 SM, 2 ME, 3 MT (cfg_storage_name) */
-    int driver;              /* 0 at (our AT driver), 1 gammu (libgammu): modem_driver */
+    int driver;              /* 0 at (our AT driver), 1 gammu (libgammu), 2 kannel: modem_driver */
     int daily_sms_cap;       /* 0: the [outbox] daily_sms_cap */
     char prefixes[200];      /* "+25470,+25471": recipients this SIM's operator serves */
     bool enabled;
@@ -52,6 +52,14 @@ typedef struct cfg_modem {
     int power_cycle_backoff_s;      /* wait after a cycle that did not help; doubles */
     int power_cycle_attempts;       /* cycles in a row without success before giving up */
     bool payouts;            /* this SIM holds the [payout] mobile-money account */
+    /* driver = kannel (docs/kannel.md) */
+    char kannel_sendsms[CFG_PATH_CAP]; /* smsbox's sendsms URL */
+    char kannel_username[64];
+    char kannel_password[64];  /* secret: never logged, never printed */
+    char kannel_from[32];
+    char kannel_smsc[32];
+    char kannel_callback[CFG_PATH_CAP]; /* our [http] listen as Kannel reaches it */
+    char kannel_secret[64];    /* secret: in the URLs Kannel calls back */
     int line;                /* line of the section header */
 } cfg_modem;
 

@@ -43,10 +43,22 @@ const cfg_modem *config_modem_find(const kz_config *cfg, const char *name)
     return NULL;
 }
 
+/* driver = kannel: the same smsbox, user, routing and callbacks. */
+static bool same_kannel(const cfg_modem *a, const cfg_modem *b)
+{
+    return strcmp(a->kannel_sendsms, b->kannel_sendsms) == 0 &&
+           strcmp(a->kannel_username, b->kannel_username) == 0 &&
+           strcmp(a->kannel_password, b->kannel_password) == 0 &&
+           strcmp(a->kannel_from, b->kannel_from) == 0 &&
+           strcmp(a->kannel_smsc, b->kannel_smsc) == 0 &&
+           strcmp(a->kannel_callback, b->kannel_callback) == 0 &&
+           strcmp(a->kannel_secret, b->kannel_secret) == 0;
+}
+
 bool config_modem_same_device(const cfg_modem *a, const cfg_modem *b)
 {
     return strcmp(a->port, b->port) == 0 && a->baud == b->baud && strcmp(a->pin, b->pin) == 0 &&
-           a->storage == b->storage && a->driver == b->driver;
+           a->storage == b->storage && a->driver == b->driver && same_kannel(a, b);
 }
 
 static size_t diff_modems(const kz_config *a, const kz_config *b,

@@ -16,8 +16,8 @@
 
 /* What one listener serves. */
 typedef enum http_role {
-    HTTP_ROLE_ALL,     /* [http] listen alone: /ussd, /api and the console */
-    HTTP_ROLE_USSD,    /* [http] listen beside console_listen: /ussd only */
+    HTTP_ROLE_ALL,     /* [http] listen alone: /ussd, /kannel/, /api and the console */
+    HTTP_ROLE_USSD,    /* [http] listen beside console_listen: /ussd and /kannel/ only */
     HTTP_ROLE_CONSOLE, /* [http] console_listen: the console and /api, never /ussd */
 } http_role;
 
@@ -27,11 +27,13 @@ typedef enum http_route {
     HTTP_ROUTE_USSD,
     HTTP_ROUTE_API,
     HTTP_ROUTE_CONSOLE,
+    HTTP_ROUTE_KANNEL, /* /kannel/NAME/mo and /dlr: driver = kannel callbacks */
 } http_route;
 
-/* The three handlers (tests pass their own). */
+/* The handlers (tests pass their own; a NULL kannel answers 404). */
 typedef struct http_handlers {
     http_handler ussd, console, api;
+    http_handler kannel;
 } http_handlers;
 
 /* A listener's limits, from [http]. */
@@ -74,8 +76,9 @@ kz_status http_listener_start(int fd, const char *name, http_role role,
 
 /*
  * Stop accepting, close every connection (requests being read are dropped,
- * a handler running finishes first), join the thread, close the socket and
- * free l. NULL-safe.
+ * a handler running finishes first; requests waiting for a later answer
+ * get their status_after now, and a later http_later_answer frees only its
+ * own share), join the threads, close the socket and free l. NULL-safe.
  */
 void http_listener_stop(http_listener *l);
 

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdio.h>
 
+#include "dl_util.h"
 #include "http_mhd.h"
 
 http_mhd_table http_mhd;
@@ -18,30 +19,17 @@ static pthread_once_t load_once = PTHREAD_ONCE_INIT;
 static kz_status load_status;
 static char load_msg[sizeof ((kz_err *)0)->msg]; /* why the load failed */
 
-/* The reason of the last failed dl* call into load_msg, unless one is there already. */
-static void note_dlerror(const char *what)
-{
-    if (load_msg[0])
-        return;
-    const char *e = dlerror();
-    snprintf(load_msg, sizeof load_msg, "%s", e ? e : what);
-}
-
 /* name's address in lib, or NULL (the reason noted). */
 static void *sym(void *lib, const char *name)
 {
-    dlerror();
-    void *p = dlsym(lib, name);
-    if (!p)
-        note_dlerror(name);
-    return p;
+    return dl_util_sym(lib, name, load_msg, sizeof load_msg);
 }
 
 static void load(void)
 {
     void *lib = dlopen(HTTP_MHD_SONAME, RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
-        note_dlerror(HTTP_MHD_SONAME);
+        dl_util_note(HTTP_MHD_SONAME, load_msg, sizeof load_msg);
         load_status = KZ_ERR_UNSUPPORTED;
         return;
     }
@@ -57,6 +45,8 @@ static void load(void)
     t.create_post_processor = sym(lib, "MHD_create_post_processor");
     t.post_process = sym(lib, "MHD_post_process");
     t.destroy_post_processor = sym(lib, "MHD_destroy_post_processor");
+    t.suspend_connection = sym(lib, "MHD_suspend_connection");
+    t.resume_connection = sym(lib, "MHD_resume_connection");
     if (load_msg[0]) { /* a function missing: a library too old or not libmicrohttpd */
         dlclose(lib);
         load_status = KZ_ERR_UNSUPPORTED;

@@ -5,8 +5,8 @@
  * nor what it pulls in (GnuTLS, nettle, gmp, p11-kit...): about 2.4 MB of
  * resident memory in every kazi process.
  * Owns: the library handle and http_mhd, the table. Never called by a
- * handler; only gateway/http_server.c calls through the table (tests may put
- * stand-ins in it, see tests/web_request_fake.h).
+ * handler; only gateway/http_server.c and gateway/http_later.c call through
+ * the table (tests may put stand-ins in it, see tests/web_request_fake.h).
  */
 #ifndef KAZI_HTTP_MHD_H
 #define KAZI_HTTP_MHD_H
@@ -31,6 +31,8 @@ typedef struct http_mhd_table {
     __typeof__(MHD_create_post_processor) *create_post_processor;
     __typeof__(MHD_post_process) *post_process;
     __typeof__(MHD_destroy_post_processor) *destroy_post_processor;
+    __typeof__(MHD_suspend_connection) *suspend_connection;
+    __typeof__(MHD_resume_connection) *resume_connection;
 } http_mhd_table;
 
 /*

@@ -6,7 +6,10 @@
  * route, method or announced length is wrong, else its body is read within
  * the route's limit, its form fields decoded by libmicrohttpd's post
  * processor, and one handler called with the whole request; the response
- * goes out with the security headers every answer carries.
+ * goes out with the security headers every answer carries. A handler that
+ * took a later answer leaves its connection suspended (gateway/http_later.c)
+ * until that answer comes; it is sent when libmicrohttpd resumes the
+ * connection and calls again.
  * Owns: struct http_listener, the per-request state and the request
  * accessors. Never logs a body, a query string or a header value; never
  * runs SQL (handlers do, on env->st, on this listener's thread only).
@@ -24,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http_later.h"
 #include "http_listener.h"
 #include "http_mhd.h"
 #include "log.h"
@@ -42,6 +46,7 @@ struct http_listener {
     http_limits lim;
     http_env *env;
     pthread_mutex_t run; /* held while a handler runs (http_listener_exclusive) */
+    http_later_set *later; /* requests whose answer comes later */
 };
 
 /* One decoded form field, owned. */
@@ -62,6 +67,8 @@ typedef struct http_conn {
     owned_field *f;
     size_t nf, fcap;
     bool fields_bad; /* more than FIELDS_MAX or out of memory while decoding */
+    http_later *later; /* the handler's later answer (shared, see http_later.h), or NULL */
+    bool suspended;  /* waiting for it: the next call sends it */
 } http_conn;
 
 /* ---- accessors (http_server.h) ---- */
@@ -214,6 +221,8 @@ static void conn_free(http_conn *c)
 {
     if (!c)
         return;
+    if (c->later)
+        http_later_release(c->later);
     fields_drop(c);
     free(c->f);
     free(c->body);
@@ -331,10 +340,20 @@ static int decode_fields(struct MHD_Connection *conn, http_conn *c)
 
 /* ---- the request ---- */
 
+/* The handler of a route nobody serves on this listener. */
+static void not_found(http_env *env, const http_request *req, http_response *resp)
+{
+    (void)env;
+    (void)req;
+    http_response_text(resp, 404, "Not found");
+}
+
 static http_handler handler_of(const http_listener *l, http_route route)
 {
     if (route == HTTP_ROUTE_USSD)
         return l->h.ussd;
+    if (route == HTTP_ROUTE_KANNEL)
+        return l->h.kannel ? l->h.kannel : not_found;
     return route == HTTP_ROUTE_API ? l->h.api : l->h.console;
 }
 
@@ -353,6 +372,7 @@ static enum MHD_Result dispatch(http_listener *l, struct MHD_Connection *conn, c
         fields[i] = (http_field){c->f[i].name, c->f[i].filename, c->f[i].data, c->f[i].len};
     char peer[64];
     peer_of(conn, peer, sizeof peer);
+    http_later_slot slot = {.set = l->later, .conn = conn};
     http_request req = {
         .method = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0 ? MHD_HTTP_METHOD_GET : method,
         .path = url,
@@ -362,6 +382,7 @@ static enum MHD_Result dispatch(http_listener *l, struct MHD_Connection *conn, c
         .fields = fields,
         .nfields = c->nf,
         .conn = conn,
+        .later_slot = &slot,
     };
     http_response resp = {0};
     http_handler h = handler_of(l, c->route);
@@ -369,6 +390,14 @@ static enum MHD_Result dispatch(http_listener *l, struct MHD_Connection *conn, c
     h(l->env, &req, &resp);
     pthread_mutex_unlock(&l->run);
     free(fields);
+    if (slot.taken) {
+        c->later = slot.taken;
+        http_response_clear(&resp); /* the later answer is the answer */
+        if (http_later_suspend(c->later, &resp)) {
+            c->suspended = true;
+            return MHD_YES;
+        }
+    }
     if (resp.status == 0)
         http_response_text(&resp, 500, "Internal error");
     return send_response(l, conn, method, url, &resp);
@@ -412,6 +441,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     http_conn *c = *con_cls;
     if (!c)
         return begin(l, conn, url, method, con_cls);
+    if (c->suspended) { /* resumed: the later answer is in */
+        c->suspended = false;
+        http_response resp = {0};
+        http_later_collect(c->later, &resp);
+        return send_response(l, conn, method, url, &resp);
+    }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
@@ -484,9 +519,15 @@ kz_status http_listener_start(int fd, const char *name, http_role role,
     l->h = *handlers;
     l->lim = *lim;
     l->env = env;
+    st = http_later_set_new(name, &l->later, err);
+    if (st != KZ_OK) {
+        close(fd);
+        free(l);
+        return st;
+    }
     pthread_mutex_init(&l->run, NULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
-                     MHD_USE_ITC | (is_ipv6(fd) ? MHD_USE_IPv6 : 0);
+                     MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | (is_ipv6(fd) ? MHD_USE_IPv6 : 0);
     l->mhd = http_mhd.start_daemon(
         flags, 0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, l,
         MHD_OPTION_LISTEN_SOCKET, fd,
@@ -496,6 +537,7 @@ kz_status http_listener_start(int fd, const char *name, http_role role,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_END);
     if (!l->mhd) {
         close(fd);
+        http_later_set_free(l->later);
         pthread_mutex_destroy(&l->run);
         free(l);
         return kz_err_set(err, KZ_ERR_IO, KZ_NO_OFFSET, "%s: libmicrohttpd did not start", name);
@@ -508,7 +550,9 @@ void http_listener_stop(http_listener *l)
 {
     if (!l)
         return;
+    http_later_set_close(l->later); /* libmicrohttpd cannot stop with connections suspended */
     http_mhd.stop_daemon(l->mhd); /* joins the thread, closes the connections and the socket */
+    http_later_set_free(l->later);
     pthread_mutex_destroy(&l->run);
     free(l);
 }

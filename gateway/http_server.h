@@ -59,6 +59,7 @@ typedef struct http_request {
     const http_field *fields; /* form fields of a POST (multipart or urlencoded) */
     size_t nfields;
     void *conn;            /* opaque, for the accessors below */
+    void *later_slot;      /* opaque, for http_request_later (NULL: no later answer) */
 } http_request;
 
 /* A request header (case-insensitive name), or NULL. */
@@ -104,12 +105,42 @@ kz_status http_response_header(http_response *r, const char *name, const char *v
 /* Free what r owns and zero it (the server does this; handlers that start over may too). */
 void http_response_clear(http_response *r);
 
-/* A request handler. It always leaves a response (a 500 for an internal failure). */
+/*
+ * An answer that comes later, from any thread: a handler that cannot answer
+ * before some other thread's work is done (Kannel's callbacks wait for the
+ * loop's commit) takes one, hands it on, and returns without filling its
+ * response. The connection is then suspended (no thread waits for it) until
+ * http_later_answer gives the answer, or until timeout_ms pass or the
+ * listener stops, when the server sends status_after and text_after itself.
+ * Shared by the connection and the answerer, freed by the last of the two.
+ */
+typedef struct http_later http_later;
+
+/*
+ * Take the later answer of req (at most one per request), or NULL (the
+ * listener is stopping, out of memory, or a request without a connection):
+ * then answer now. text_after is copied.
+ */
+http_later *http_request_later(const http_request *req, int timeout_ms, int status_after,
+                               const char *text_after);
+
+/*
+ * Answer w (status and a short plain text, copied) and give it up: exactly
+ * once per http_request_later, from any thread, even before the handler
+ * returned. Once the server answered it itself (timeout, stop) or the
+ * client is gone, only w is freed. NULL-safe.
+ */
+void http_later_answer(http_later *w, int status, const char *text);
+
+/* A request handler. It always leaves a response (a 500 for an internal failure),
+ * or took a later answer (http_request_later) and leaves resp empty. */
 typedef void (*http_handler)(http_env *env, const http_request *req, http_response *resp);
 
-/* The handlers of the three parts (each in its own file). */
+/* The handlers of the parts (each in its own file). */
 void ussd_http_handle(http_env *env, const http_request *req, http_response *resp);
 void console_handle(http_env *env, const http_request *req, http_response *resp);
 void api_handle(http_env *env, const http_request *req, http_response *resp);
+/* Kannel's callbacks for driver = kannel modems (gateway/kannel_http.c). */
+void kannel_http_handle(http_env *env, const http_request *req, http_response *resp);
 
 #endif

@@ -4,12 +4,15 @@
  * handlers queued SMS or payouts), then the work that is due: inbound
  * sets handed over, the outbox pumped, and the timers (offer expiry,
  * auto-accept, unsent parts without an outcome, modem snapshots, pushing
- * offers to workers).
+ * offers to workers), and once the loop has been quiet for IDLE_RELEASE_MS,
+ * the memory it can rebuild given back (SQLite's statements and unused page
+ * cache, the free heap).
  * Owns: the order of work in one turn and the clean stop (no new sends, wait
  * up to STOP_GRACE_MS for outcomes of parts in flight, then close). Never
- * blocks anywhere but in poll().
+ * blocks anywhere but in poll(); never gives memory back during a burst.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -21,11 +24,14 @@
 #include "log.h"
 #include "serve.h"
 #include "serve_pay.h"
+#include "store_memory.h"
 
 #define STOP_GRACE_MS 5000
 #define MAX_WAIT_MS 1000
 #define PUMP_EVERY_MS 1000
 #define INBOX_EVERY_S 5
+/* No I/O for this long: the burst is over, give back what the loop can spare. */
+#define IDLE_RELEASE_MS 10000
 
 int loop_signals_init(kz_daemon *d)
 {
@@ -135,7 +141,8 @@ static void read_wake(kz_daemon *d)
     serve_pay_poke(d);
 }
 
-static void poll_once(kz_daemon *d, int max_wait_ms)
+/* True when something was readable or writable (a modem, a signal, a handler's wake). */
+static bool poll_once(kz_daemon *d, int max_wait_ms)
 {
     struct pollfd pfd[CFG_MAX_MODEMS + 2];
     serve_modem *who[CFG_MAX_MODEMS + 2];
@@ -165,6 +172,36 @@ static void poll_once(kz_daemon *d, int max_wait_ms)
     for (size_t i = 0; i < d->nmodems; i++)
         if (modem_next_deadline(d->modems[i]->m) <= now_ms)
             modem_tick(d->modems[i]->m, now_ms);
+    return rc > 0;
+}
+
+/* ---- memory ---- */
+
+/*
+ * Once per quiet spell (no I/O and no held parts for IDLE_RELEASE_MS): the
+ * store's cached statements and unused page-cache pages, then the heap's free
+ * pages, back to the system. The next message prepares its statements again
+ * and reads its pages from the OS's file cache; a burst keeps them, since
+ * every turn of a burst has I/O.
+ */
+static void release_when_idle(kz_daemon *d, bool busy, int64_t now_ms)
+{
+    if (busy || d->nheld) {
+        d->busy_ms = now_ms;
+        d->memory_released = false;
+        return;
+    }
+    if (d->memory_released || now_ms - d->busy_ms < IDLE_RELEASE_MS)
+        return;
+    d->memory_released = true;
+    store_memory_use freed;
+    kz_err err;
+    kz_err_clear(&err);
+    if (store_release_memory(d->st, d->q, &freed, &err) != KZ_OK)
+        log_warn("idle: database %s: %s", d->cfg.database, err.msg);
+    malloc_trim(0);
+    log_debug("idle: gave back %zu KiB of page cache, %zu KiB of statements and the free heap",
+              freed.cache / 1024, freed.stmts / 1024);
 }
 
 /* ---- work ---- */
@@ -227,7 +264,7 @@ static void push(kz_daemon *d, int64_t now)
 
 bool loop_step(kz_daemon *d, int max_wait_ms)
 {
-    poll_once(d, max_wait_ms);
+    bool busy = poll_once(d, max_wait_ms);
     serve_power_tick(d, serve_now_ms());
     int64_t now = serve_now();
     run_inbox(d, now);
@@ -242,6 +279,7 @@ bool loop_step(kz_daemon *d, int max_wait_ms)
     serve_pay_tick(d, now);
     push(d, now);
     run_outbox(d, now);
+    release_when_idle(d, busy, serve_now_ms());
     return false;
 }
 

@@ -9,7 +9,7 @@
 
 static const cli_command *find_command(const char *name)
 {
-    for (const cli_command *c = cli_commands; c->name; c++)
+    for (const cli_command *c = cli_commands; c->name[0]; c++)
         if (strcmp(c->name, name) == 0)
             return c;
     return NULL;

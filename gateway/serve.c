@@ -25,6 +25,7 @@
 #include "log.h"
 #include "serve.h"
 #include "serve_pay.h"
+#include "store_memory.h"
 
 #define SERVE_DEFAULT_CONFIG "/etc/kazi/kazi.conf"
 
@@ -292,6 +293,11 @@ int cmd_serve(int argc, char **argv)
      * for an IN list; glibc's default trim gave it back to the kernel after each, and
      * that brk shrink (a TLB flush on every CPU) took a third of the send path's CPU. */
     mallopt(M_TRIM_THRESHOLD, 512 * 1024);
+    /* Before the first connection: page-cache pages the idle loop can give back. */
+    kz_err err;
+    kz_err_clear(&err);
+    if (store_memory_setup(&err) != KZ_OK)
+        log_warn("database %s: %s", d->cfg.database, err.msg);
     int lockfd = take_lock(d->cfg.database);
     rc = CLI_FAIL;
     if (lockfd >= 0 && loop_signals_init(d) == 0 && serve_conv_setup(d) == 0 && serve_open_store(d) == 0 &&

@@ -46,6 +46,8 @@ typedef struct kz_daemon {
     int64_t stop_deadline_ms;
     bool inbox_dirty, outbox_dirty;
     int64_t next_housekeeping, next_push, next_inbox, next_pump_ms; /* seconds / ms */
+    int64_t busy_ms;              /* gateway/loop.c: the last turn with I/O (monotonic ms) */
+    bool memory_released;         /* gateway/loop.c: spare memory given back since then */
     struct serve_pay *pay;        /* gateway/serve_pay.c; NULL: no payouts */
     struct serve_http *http;      /* gateway/serve_http.c; NULL: no [http] listen */
     struct held_part *held;       /* gateway/serve_inbox.c: this turn's parts, not committed */

@@ -2,8 +2,8 @@
  * serve_conv.c - where the daemon meets the worker's conversation
  * (tasks/conv.h): each whole inbound message handed over by the inbox goes to
  * conv_handle_inbound inside the inbox's transaction, and the periodic push
- * offers tasks to workers who may get one (engine_push_each ->
- * engine_offer_next -> conv_offer_render -> an 'unsolicited' outbound row).
+ * offers tasks to workers who may get one (engine_push_each lists them,
+ * conv_push_offer offers, words and queues, one worker per transaction).
  * Owns: the conversation's configuration and templates as the daemon holds
  * them. Never words a message itself; never sends (the outbox does).
  */
@@ -11,12 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conv_offer.h"
 #include "engine.h"
 #include "log.h"
 #include "serve.h"
 #include "serve_pay.h"
-#include "store_conv.h"
 
 #define PUSH_BATCH 64
 
@@ -112,51 +110,6 @@ static int collect_worker(void *ctx, int64_t worker_id)
     return l->n == PUSH_BATCH;
 }
 
-/* Word offer o for the worker at phone, in their language. */
-static kz_status offer_text(kz_daemon *d, const char *phone, const engine_offer *o, char *out,
-                            size_t cap, kz_err *err)
-{
-    store_conv_worker w;
-    bool found = false;
-    kz_status rc = store_conv_worker_get(d->st, phone, &w, &found, err);
-    if (rc != KZ_OK)
-        return rc;
-    return conv_offer_render(d->templates, found ? w.lang : d->conv.default_lang, o, out, cap,
-                             NULL, err);
-}
-
-/* Offer one worker a task and queue the offer, in one transaction. */
-static kz_status push_one(kz_daemon *d, int64_t worker_id, int64_t now, bool *offered,
-                          kz_err *err)
-{
-    *offered = false;
-    kz_status rc = store_begin(d->st, err);
-    if (rc != KZ_OK)
-        return rc;
-    engine_offer o;
-    bool found = false;
-    char phone[32], text[TMPL_OUT_CAP];
-    int64_t mid = 0;
-    bool room = false; /* under the number's cap of messages per local day */
-    rc = qstore_worker_phone(d->q, worker_id, phone, sizeof phone, err);
-    if (rc == KZ_OK)
-        rc = conv_day_cap_ok(d->st, &d->conv, phone, now, &room, err);
-    if (rc == KZ_OK && room)
-        rc = engine_offer_next(d->st, &d->cfg.engine, worker_id, now, false, &o, &found, err);
-    if (rc == KZ_OK && found)
-        rc = offer_text(d, phone, &o, text, sizeof text, err);
-    if (rc == KZ_OK && found)
-        rc = qstore_outbox_enqueue(d->q, phone, worker_id, text, true, now, &mid, err);
-    if (rc == KZ_OK && found)
-        rc = store_conv_offer_link(d->st, o.assignment_id, mid, err);
-    if (rc != KZ_OK) {
-        store_rollback(d->st);
-        return rc;
-    }
-    *offered = found;
-    return store_commit(d->st, err);
-}
-
 void serve_push_offers(kz_daemon *d, int64_t now)
 {
     push_list l = {.n = 0};
@@ -169,7 +122,7 @@ void serve_push_offers(kz_daemon *d, int64_t now)
     size_t offered = 0;
     for (size_t i = 0; i < l.n; i++) {
         bool ok = false;
-        if (push_one(d, l.ids[i], now, &ok, &err) != KZ_OK) {
+        if (conv_push_offer(d->st, &d->conv, l.ids[i], now, &ok, NULL, &err) != KZ_OK) {
             log_error("push: worker %lld: %s", (long long)l.ids[i], err.msg);
             continue;
         }

@@ -147,7 +147,8 @@ int serve_http_start(kz_daemon *d)
     kz_err_clear(&check);
     if (ussd_http_check(&d->cfg, &check) != KZ_OK)
         log_warn("[http] /ussd: %s", check.msg);
-    static const http_handlers handlers = {ussd_http_handle, console_handle, api_handle};
+    static const http_handlers handlers = {ussd_http_handle, console_handle, api_handle,
+                                           kannel_http_handle};
     const http_limits lim = {.upload_max = (size_t)d->cfg.http_upload_max,
                              .max_connections = (unsigned)d->cfg.http_max_connections,
                              .timeout_s = (unsigned)d->cfg.http_timeout_s};

@@ -7,6 +7,7 @@
  * Owns: serve_modem objects. Never logs a PIN (the driver never reports it,
  * and the configuration's copy is only passed to modem_new).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,17 @@ static kz_status sender_send(void *dev, uint64_t send_id, const sms_pdu *pdu)
 
 static const outbox_sender_ops modem_sender = {sender_ready, sender_send};
 
+/* driver = kannel: the dlr-url prefix smsbox calls back ("&id=..." follows). */
+static void kannel_dlr_url(const cfg_modem *c, char *out, size_t cap)
+{
+    char base[CFG_PATH_CAP];
+    snprintf(base, sizeof base, "%s", c->kannel_callback);
+    size_t n = strlen(base);
+    while (n && base[n - 1] == '/')
+        base[--n] = '\0';
+    snprintf(out, cap, "%s/kannel/%s/dlr?secret=%s", base, c->name, c->kannel_secret);
+}
+
 static int open_one(kz_daemon *d, const cfg_modem *c)
 {
     if (d->nmodems == CFG_MAX_MODEMS)
@@ -128,13 +140,22 @@ static int open_one(kz_daemon *d, const cfg_modem *c)
         return -1;
     sm->cfg = *c;
     sm->d = d;
+    bool kannel = sm->cfg.driver == 2;
+    char dlr_url[CFG_PATH_CAP + 200];
+    kannel_dlr_url(&sm->cfg, dlr_url, sizeof dlr_url);
     modem_config mc = {
         .name = sm->cfg.name,
-        .port = sm->cfg.port,
+        .port = kannel ? sm->cfg.kannel_sendsms : sm->cfg.port,
         .baud = sm->cfg.baud,
         .pin = sm->cfg.pin[0] ? sm->cfg.pin : NULL,
         .storage = cfg_storage_name(sm->cfg.storage),
-        .driver = sm->cfg.driver == 1 ? MODEM_DRIVER_GAMMU : MODEM_DRIVER_AT,
+        .driver = kannel ? MODEM_DRIVER_KANNEL
+                  : sm->cfg.driver == 1 ? MODEM_DRIVER_GAMMU : MODEM_DRIVER_AT,
+        .kannel_username = sm->cfg.kannel_username,
+        .kannel_password = sm->cfg.kannel_password,
+        .kannel_from = sm->cfg.kannel_from,
+        .kannel_smsc = sm->cfg.kannel_smsc,
+        .kannel_dlr_url = sm->cfg.kannel_callback[0] ? dlr_url : NULL,
         .max_resets = sm->cfg.max_resets,
         .cmd_timeout_ms = sm->cfg.command_timeout_s * 1000,
         .boot_wait_ms = sm->cfg.boot_wait_s * 1000,
@@ -158,7 +179,7 @@ static int open_one(kz_daemon *d, const cfg_modem *c)
     modem_hold_deletes(sm->m, true); /* group commit (AT driver; gammu: per part) */
     d->modems[d->nmodems++] = sm;
     modem_tick(sm->m, serve_now_ms()); /* opens the port now, before privileges are dropped */
-    log_info("modem %s: opened on %s", c->name, c->port);
+    log_info("modem %s: opened on %s", c->name, kannel ? c->kannel_sendsms : c->port);
     return 0;
 }
 
@@ -235,7 +256,8 @@ void serve_modems_snapshot(kz_daemon *d)
             memcpy(s.last_error, why, sizeof why);
         modem_snapshot snap = {
             .name = d->modems[i]->cfg.name,
-            .device = d->modems[i]->cfg.port,
+            .device = d->modems[i]->cfg.driver == 2 ? d->modems[i]->cfg.kannel_sendsms
+                                                     : d->modems[i]->cfg.port,
             .state = state,
             .operator_name = s.operator_name,
             .imei = s.imei,

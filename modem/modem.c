@@ -3,10 +3,12 @@
  * entry points (fd, poll events, I/O, timers, deadline), state changes and
  * reports, and the job wrapper every AT command of the driver goes through
  * (timeouts -> modem_recover.c; +CMS ERROR: 322 -> sweep). With driver =
- * gammu each entry point hands over to modem_gammu.c instead.
+ * gammu each entry point hands over to modem_gammu.c instead, with driver =
+ * kannel to modem_kannel.c.
  * Owns the object's lifetime and its timers. Never blocks, sleeps, reads a
  * clock, logs or exits; the PIN is never put in any report.
  */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 
 #include "modem_gammu.h"
 #include "modem_internal.h"
+#include "modem_kannel_internal.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
 #define LONG_TIMEOUT_MS 60000
@@ -262,7 +265,8 @@ static kz_status check_config(const modem_config *cfg, kz_err *err)
 {
     if (!cfg || !cfg->port || !*cfg->port)
         return kz_err_set(err, KZ_ERR_INVALID, KZ_NO_OFFSET, "modem: no port given");
-    if (cfg->driver != MODEM_DRIVER_AT && cfg->driver != MODEM_DRIVER_GAMMU)
+    if (cfg->driver != MODEM_DRIVER_AT && cfg->driver != MODEM_DRIVER_GAMMU &&
+        cfg->driver != MODEM_DRIVER_KANNEL)
         return kz_err_set(err, KZ_ERR_INVALID, KZ_NO_OFFSET, "modem %s: unknown driver %d",
                           cfg->port, (int)cfg->driver);
     if (cfg->baud < 0 || cfg->cmd_timeout_ms < 0 || cfg->poll_interval_ms < 0 ||
@@ -343,6 +347,11 @@ modem *modem_new(const modem_config *cfg, const modem_callbacks *cb, kz_err *err
         modem_free(m);
         return NULL;
     }
+    if (m->cfg.driver == MODEM_DRIVER_KANNEL && modem_kannel_start(m, err) != KZ_OK) {
+        modem_free(m);
+        return NULL;
+    }
+    m->cfg.kannel_password = NULL; /* only the backend's copy holds it */
     return m;
 }
 
@@ -352,6 +361,7 @@ void modem_free(modem *m)
         return;
     m->cb = (modem_callbacks){0}; /* nothing reported while tearing down */
     modem_gammu_stop(m);
+    modem_kannel_stop(m);
     if (m->chan)
         at_chan_detach(m->chan, KZ_ERR_STATE);
     at_chan_free(m->chan);
@@ -371,6 +381,8 @@ int modem_fd(const modem *m)
 {
     if (m->gm)
         return modem_gammu_fd(m);
+    if (m->kn)
+        return modem_kannel_fd(m);
     return at_chan_fd(m->chan);
 }
 
@@ -378,6 +390,8 @@ short modem_poll_events(const modem *m)
 {
     if (m->gm)
         return modem_gammu_poll_events(m);
+    if (m->kn)
+        return POLLIN;
     return at_chan_poll_events(m->chan);
 }
 
@@ -387,6 +401,8 @@ kz_status modem_on_io(modem *m, short revents, int64_t now_ms)
         m->now = now_ms;
     if (m->gm)
         return modem_gammu_on_io(m, revents);
+    if (m->kn)
+        return modem_kannel_on_io(m);
     if (!m->port)
         return KZ_OK;
     kz_err err;
@@ -417,6 +433,8 @@ kz_status modem_tick(modem *m, int64_t now_ms)
         m->now = now_ms;
     if (m->gm)
         return modem_gammu_tick(m);
+    if (m->kn)
+        return modem_kannel_tick(m);
     if (m->st.state == MODEM_CLOSED)
         modem_reopen_tick(m);
     if (!m->port)
@@ -452,6 +470,8 @@ int64_t modem_next_deadline(const modem *m)
     int64_t best = MODEM_NEVER;
     if (m->gm)
         return modem_gammu_deadline(m);
+    if (m->kn)
+        return modem_kannel_deadline(m);
     if (m->st.state == MODEM_CLOSED)
         return m->next_reopen;
     if (!m->port)
@@ -483,6 +503,10 @@ void modem_get_status(const modem *m, modem_status *out)
         out->send_queue = m->sq_len + (m->send_inflight ? 1 : 0);
         return;
     }
+    if (m->kn) {
+        out->send_queue = modem_kannel_queued(m);
+        return;
+    }
     out->rx_bytes = m->port ? at_chan_rx_bytes(m->chan) : m->st.rx_bytes;
     out->send_queue = m->sq_len;
 }
@@ -491,6 +515,10 @@ void modem_restart(modem *m)
 {
     if (m->gm) {
         modem_gammu_restart(m);
+        return;
+    }
+    if (m->kn) {
+        modem_kannel_restart(m);
         return;
     }
     modem_close_port(m);

@@ -5,7 +5,9 @@
  * committed, status reports matched to message references, USSD sessions,
  * and recovery (timeout -> retry -> reset -> re-init; port gone -> reopen).
  * With driver = gammu the same contract is kept through libgammu on a worker
- * thread of the modem's own (modem_gammu*.c, docs/gammu-driver.md).
+ * thread of the modem's own (modem_gammu*.c, docs/gammu-driver.md); with
+ * driver = kannel through Kannel's smsbox over HTTP (modem_kannel*.c,
+ * docs/kannel.md), inbound messages arriving through modem_kannel.h.
  * Owns: the modem's state machine and its command queue. It is driven by
  * the caller's event loop (poll on modem_fd, modem_on_io, modem_tick) and
  * never blocks, never sleeps, never calls time() (the clock is passed in),
@@ -38,7 +40,8 @@ typedef enum modem_state {
 /* Which backend drives the device (the contract below is the same for both). */
 typedef enum modem_driver {
     MODEM_DRIVER_AT = 0,  /* our own AT driver (default) */
-    MODEM_DRIVER_GAMMU    /* libgammu (connection "at"), on a worker thread of its own */
+    MODEM_DRIVER_GAMMU,   /* libgammu (connection "at"), on a worker thread of its own */
+    MODEM_DRIVER_KANNEL   /* Kannel's smsbox over HTTP (modem_kannel*.c, docs/kannel.md) */
 } modem_driver;
 
 typedef struct modem_config {
@@ -56,6 +59,11 @@ typedef struct modem_config {
     int boot_wait_ms;       /* 0: 10000 (after AT+CFUN=1,1 before talking again) */
     bool probe_only;        /* `kazi modem probe`: never read, delete or sweep messages */
     modem_driver driver;    /* MODEM_DRIVER_AT unless set */
+    /* driver = kannel only: port is smsbox's sendsms URL; these may be NULL */
+    const char *kannel_username;
+    const char *kannel_password; /* secret: never reported */
+    const char *kannel_from, *kannel_smsc;
+    const char *kannel_dlr_url;  /* our DLR callback with its secret, before "&id=" */
 } modem_config;
 
 typedef struct modem_status {
@@ -117,7 +125,7 @@ modem *modem_new(const modem_config *cfg, const modem_callbacks *cb, kz_err *err
 void modem_free(modem *m);
 
 /* fd to poll, or -1 while closed; events to poll for (POLLIN, plus POLLOUT when output waits).
- * driver = gammu: always the backend's eventfd (POLLIN), readable when its worker has news. */
+ * driver = gammu or kannel: always the backend's eventfd (POLLIN), readable when it has news. */
 int modem_fd(const modem *m);
 short modem_poll_events(const modem *m);
 
@@ -183,8 +191,9 @@ void modem_restart(modem *m);
 
 /* Name from the config ("m1"). */
 /*
- * Group commit of inbound parts (AT driver only; false for the gammu driver,
- * which keeps commit-then-delete per part). With deletes held, an SMS-DELIVER
+ * Group commit of inbound parts (AT and kannel drivers; false for the gammu
+ * driver, which keeps commit-then-delete per part; for kannel "deleted" means
+ * the sms-service request is answered 200, "left on the SIM" a 500). With deletes held, an SMS-DELIVER
  * read from storage whose on_sms returned KZ_OK is kept on the SIM until
  * modem_release_held (the receiver has now committed every held part: they are
  * deleted) or modem_forget_held (it has not: they stay on the SIM and the next

@@ -10,6 +10,7 @@
  *   modem_recover.c timeouts, resets, port loss and reopening, MODEM_DEAD
  *   modem_quirks.c  the quirks table
  *   modem_gammu*.c  the libgammu backend (driver = gammu), entry points in modem_gammu.h
+ *   modem_kannel*.c the Kannel backend (driver = kannel), modem_kannel_internal.h
  * Private to modem/modem*.c; never included elsewhere (tests included).
  */
 #ifndef KAZI_MODEM_INTERNAL_H
@@ -149,6 +150,8 @@ struct modem {
 
     /* driver = gammu: the libgammu backend (modem_gammu.c); NULL for the AT driver */
     struct modem_gammu *gm;
+    /* driver = kannel: the smsbox backend (modem_kannel.c); NULL otherwise */
+    struct modem_kannel *kn;
 };
 
 /* modem.c */

@@ -19,6 +19,7 @@
 #include "at_scan.h"
 #include "hex.h"
 #include "modem_internal.h"
+#include "modem_kannel_internal.h"
 
 /* FNV-1a over the PDU. */
 static uint32_t pdu_hash(const uint8_t *p, size_t n)
@@ -499,7 +500,7 @@ void modem_rx_urc(modem *m, const at_urc_msg *u)
 
 bool modem_hold_deletes(modem *m, bool on)
 {
-    if (m->cfg.driver != MODEM_DRIVER_AT)
+    if (m->cfg.driver == MODEM_DRIVER_GAMMU)
         return false;
     m->hold_deletes = on;
     return true;
@@ -512,6 +513,10 @@ bool modem_sms_held(const modem *m)
 
 void modem_release_held(modem *m)
 {
+    if (m->kn) {
+        modem_kannel_release(m, true); /* committed: their HTTP requests get their 200 */
+        return;
+    }
     pending_del *line[MODEM_DEL_PER_LINE];
     size_t n = 0, per_line = m->cmgd_one_per_line ? 1 : MODEM_DEL_PER_LINE;
     for (size_t i = 0; i < MODEM_DEL_MAX; i++) {
@@ -533,6 +538,10 @@ void modem_release_held(modem *m)
 
 void modem_forget_held(modem *m)
 {
+    if (m->kn) {
+        modem_kannel_release(m, false); /* not committed: Kannel sends them again */
+        return;
+    }
     bool any = false;
     for (size_t i = 0; i < MODEM_DEL_MAX; i++) {
         pending_del *d = &m->dels[i];

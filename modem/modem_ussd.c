@@ -120,6 +120,8 @@ kz_status modem_ussd_start(modem *m, uint64_t session_id, const char *code)
         return KZ_ERR_STATE;
     if (m->ussd_open)
         return KZ_ERR_BUSY;
+    if (m->kn)
+        return KZ_ERR_UNSUPPORTED; /* driver = kannel: Kannel carries no USSD */
     kz_status st = m->gm ? modem_gammu_ussd_send(m, session_id, code)
                          : send_request(m, session_id, code);
     if (st != KZ_OK)

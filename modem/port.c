@@ -39,18 +39,27 @@ static bool copy_str(char *dst, size_t cap, const char *src)
 
 port *port_alloc(const port_ops *ops, const char *given, const char *resolved)
 {
-    port *p = calloc(1, sizeof *p);
+    bool same = strcmp(given, resolved) == 0;
+    /* text: "resolved\0" "given[ (resolved)]\0" "resolved (ops)\0" */
+    size_t path_n = strlen(resolved) + 1;
+    size_t shown_n = same ? path_n : strlen(given) + path_n + 3;
+    size_t label_n = path_n + strlen(ops->name) + 3;
+    port *p = calloc(1, sizeof *p + path_n + shown_n + label_n);
     if (!p)
         return NULL;
     p->ops = ops;
     p->fd = -1;
     p->lock_fd = -1;
-    copy_str(p->path, sizeof p->path, resolved);
-    if (strcmp(given, resolved) == 0)
-        copy_str(p->shown, sizeof p->shown, given);
+    char *path = p->text, *shown = path + path_n, *label = shown + shown_n;
+    memcpy(path, resolved, path_n);
+    if (same)
+        memcpy(shown, resolved, path_n);
     else
-        snprintf(p->shown, sizeof p->shown, "%s (%s)", given, resolved);
-    snprintf(p->label, sizeof p->label, "%s (%s)", resolved, ops->name);
+        snprintf(shown, shown_n, "%s (%s)", given, resolved);
+    snprintf(label, label_n, "%s (%s)", resolved, ops->name);
+    p->path = path;
+    p->shown = shown;
+    p->label = label;
     return p;
 }
 

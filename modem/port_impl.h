@@ -19,9 +19,11 @@ struct port {
     int fd;                    /* I/O fd for poll(), -1 when closed */
     int lock_fd;               /* serial: our own fd holding the flock; -1 otherwise */
     void *impl;                /* serial: the struct sp_port *; NULL otherwise */
-    char path[PATH_MAX];       /* the resolved device path that is opened */
-    char shown[PATH_MAX + 64]; /* how errors name it: "given" or "given (resolved)" */
-    char label[PATH_MAX + 32]; /* port_name(): "/dev/ttyUSB2 (serial)" */
+    /* The three point into text[], this object's own allocation (sized to fit). */
+    const char *path;          /* the resolved device path that is opened */
+    const char *shown;         /* how errors name it: "given" or "given (resolved)" */
+    const char *label;         /* port_name(): "/dev/ttyUSB2 (serial)" */
+    char text[];
 };
 
 /*

@@ -19,7 +19,6 @@
 #include "money.h"
 #include "pseudonym.h"
 #include "sms_text.h"
-#include "store_abuse.h"
 #include "utf8.h"
 
 /* Seconds in the rate-limit windows. */
@@ -91,16 +90,11 @@ kz_status conv_may_offer(conv_ctx *c, bool *ok)
 static kz_status reply_allowed(conv_ctx *c, bool *ok, bool *capped)
 {
     const conv_config *cfg = c->cfg;
-    int64_t all_day, plain_day, all_hour, plain_hour, all_local, plain_local;
+    store_conv_replies n;
     *capped = false;
-    kz_status rc = store_conv_replies_since(c->st, c->peer, c->now - DAY, &all_day, &plain_day,
+    kz_status rc = store_conv_reply_windows(c->st, c->peer, c->now - DAY,
+                                            conv_day_start(cfg, c->now), c->now - HOUR, &n,
                                             c->err);
-    if (rc == KZ_OK)
-        rc = store_conv_replies_since(c->st, c->peer, conv_day_start(cfg, c->now), &all_local,
-                                      &plain_local, c->err);
-    if (rc == KZ_OK)
-        rc = store_conv_replies_since(c->st, c->peer, c->now - HOUR, &all_hour, &plain_hour,
-                                      c->err);
     if (rc != KZ_OK)
         return rc;
     char last[TMPL_OUT_CAP];
@@ -111,7 +105,7 @@ static kz_status reply_allowed(conv_ctx *c, bool *ok, bool *capped)
     }
     if (c->exempt) /* a STOP confirmation: at most one per STOP, by construction */
         *ok = true;
-    else if (all_local >= cfg->max_total_day) {
+    else if (n.local_all >= cfg->max_total_day) {
         *ok = false;
         *capped = true;
     } else if (c->offer_assignment)
@@ -119,9 +113,9 @@ static kz_status reply_allowed(conv_ctx *c, bool *ok, bool *capped)
     else if (c->not_understood && strcmp(last, c->text) == 0)
         *ok = false; /* "not understood" twice in a row: maybe a robot, stay quiet */
     else if (!c->is_worker)
-        *ok = all_day < cfg->max_stranger_day;
+        *ok = n.day_all < cfg->max_stranger_day;
     else
-        *ok = plain_hour < cfg->max_replies_hour && plain_day < cfg->max_replies_day;
+        *ok = n.hour_plain < cfg->max_replies_hour && n.day_plain < cfg->max_replies_day;
     return KZ_OK;
 }
 
@@ -208,8 +202,7 @@ static kz_status act(conv_ctx *c, conv_result *out)
         rc = engine_sms_refund(c->st, &c->cfg->engine, c->w.id, c->in_id, c->in_segments,
                                c->now, NULL, c->err);
     if (rc == KZ_OK)
-        rc = store_conv_inbound_done(c->st, c->in_id, c->ignored ? "ignored" : "handled",
-                                     c->is_worker ? c->w.id : 0, c->now, c->err);
+        c->in_state = c->ignored ? "ignored" : "handled";
     return rc;
 }
 
@@ -221,8 +214,7 @@ static kz_status refuse(conv_ctx *c, conv_result *out)
     if (rc == KZ_OK)
         rc = queue_reply(c, out);
     if (rc == KZ_OK)
-        rc = store_conv_inbound_done(c->st, c->in_id, "ignored", c->is_worker ? c->w.id : 0,
-                                     c->now, c->err);
+        c->in_state = "ignored";
     return rc;
 }
 
@@ -283,13 +275,17 @@ static kz_status handle_tx(conv_ctx *c, conv_cmd *cmd, const char *text, size_t 
     out->message_id = c->in_id;
     if (out->sender != PHONE_PERSON) { /* robots and short codes: recorded, never answered */
         c->reason = "sender";
-        rc = store_conv_inbound_done(c->st, c->in_id, "ignored", 0, c->now, c->err);
+        c->in_state = "ignored";
     } else {
         rc = route_tx(c, cmd, text, len, out);
         out->worker_id = c->is_worker ? c->w.id : 0;
     }
-    if (rc == KZ_OK)
-        rc = store_abuse_mark(c->st, c->in_id, c->reason, c->has_norm, c->norm, c->err);
+    if (rc == KZ_OK) { /* how it ended and why, in one write of its row */
+        store_conv_in_end e = {.state = c->in_state, .worker_id = c->is_worker ? c->w.id : 0,
+                               .reason = c->reason, .has_norm = c->has_norm, .norm = c->norm,
+                               .at = c->now};
+        rc = store_conv_inbound_done(c->st, c->in_id, &e, c->err);
+    }
     out->reason = c->reason;
     return rc;
 }

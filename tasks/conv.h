@@ -154,8 +154,12 @@ kz_status conv_notify_appeal_decision(kz_store *st, const conv_config *cfg, int6
  * and pause apply), worded in their language (conv_offer_render), queued as
  * kind 'unsolicited' and linked to its assignment, in one transaction (its
  * own, or the caller's if one is open). Nothing happens for a worker who
- * has had max_total_day messages in the last 24 hours. *offered says whether
- * an offer was queued; *out (may be NULL) receives it.
+ * has had max_total_day messages in the last 24 hours, nor for one who
+ * holds an open offer already (their answer's reply brings the next task,
+ * with the acknowledgement riding: a second pushed offer would cost a
+ * segment now and leave an acknowledgement to go alone later). The daemon's
+ * periodic push (gateway/serve_conv.c) goes through here. *offered says
+ * whether an offer was queued; *out (may be NULL) receives it.
  */
 kz_status conv_push_offer(kz_store *st, const conv_config *cfg, int64_t worker_id, int64_t now,
                           bool *offered, conv_reply *out, kz_err *err);

@@ -28,8 +28,8 @@ int64_t conv_day_start(const conv_config *cfg, int64_t t)
 kz_status conv_day_cap_ok(kz_store *st, const conv_config *cfg, const char *phone, int64_t now,
                           bool *ok, kz_err *err)
 {
-    int64_t all = 0, plain = 0;
-    kz_status rc = store_conv_replies_since(st, phone, conv_day_start(cfg, now), &all, &plain,
+    int64_t all = 0;
+    kz_status rc = store_conv_replies_since(st, phone, conv_day_start(cfg, now), &all, NULL,
                                             err);
     *ok = rc == KZ_OK && all < cfg->max_total_day;
     return rc;

@@ -1,7 +1,8 @@
 /*
  * conv_cmds.c - one handler per worker command (docs/sms-commands.md): what
  * each does through the engine or the worker's settings, and which reply it
- * gets. Called by conv.c inside the SMS's transaction.
+ * gets (answers: tasks/conv_answer.c). Called by conv.c inside the SMS's
+ * transaction.
  * Owns: the choice of reply for every outcome. Never queues or sends (conv.c
  * does), never words a reply itself (the templates do).
  */
@@ -9,14 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "conv_internal.h"
+#include "conv_cmds.h"
 #include "conv_offer.h"
 #include "money.h"
-
-/* Open offers listed in a reply ("17, 42, 43"). */
-#define LIST_REFS 4
-/* The same answer again within this many seconds is a repeat, not a new answer. */
-#define REPEAT_SECONDS 600
+#include "sms_text.h"
 
 /* The keyword of a command in a language, for "Send SKIP 42" hints. */
 static const char *cmd_word(const conv_ctx *c, conv_kind k)
@@ -32,7 +29,7 @@ static const char *cmd_word(const conv_ctx *c, conv_kind k)
     return conv_kind_name(k);
 }
 
-static kz_status say_ref(conv_ctx *c, const char *key, int ref)
+kz_status conv_say_ref(conv_ctx *c, const char *key, int ref)
 {
     char r[16];
     snprintf(r, sizeof r, "%d", ref);
@@ -40,16 +37,16 @@ static kz_status say_ref(conv_ctx *c, const char *key, int ref)
     return conv_say(c, key, v, 1);
 }
 
-static kz_status open_refs(conv_ctx *c, int *refs, size_t *n)
+kz_status conv_open_refs(conv_ctx *c, int *refs, size_t *n)
 {
-    return store_conv_open_refs(c->st, c->w.id, refs, LIST_REFS, n, c->err);
+    return store_conv_open_refs(c->st, c->w.id, refs, CONV_LIST_REFS, n, c->err);
 }
 
-static void list_refs(const int *refs, size_t n, char *out, size_t cap)
+void conv_list_refs(const int *refs, size_t n, char *out, size_t cap)
 {
     size_t pos = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < n && i < LIST_REFS; i++) {
+    for (size_t i = 0; i < n && i < CONV_LIST_REFS; i++) {
         int w = snprintf(out + pos, cap - pos, "%s%d", i ? ", " : "", refs[i]);
         if (w < 0 || (size_t)w >= cap - pos)
             return;
@@ -72,9 +69,9 @@ static kz_status which_ref(conv_ctx *c, int *ref)
     *ref = c->cmd->ref;
     if (*ref)
         return KZ_OK;
-    int refs[LIST_REFS];
+    int refs[CONV_LIST_REFS];
     size_t n = 0;
-    kz_status rc = open_refs(c, refs, &n);
+    kz_status rc = conv_open_refs(c, refs, &n);
     if (rc != KZ_OK)
         return rc;
     if (n == 1) {
@@ -91,8 +88,8 @@ static kz_status which_ref(conv_ctx *c, int *ref)
  * Offer the next task if one is eligible, with prefix riding in front when it
  * costs no extra segment. *offered says whether the reply now is an offer.
  */
-static kz_status offer_next(conv_ctx *c, bool solicited, const char *prefix,
-                            const char *short_prefix, bool *offered)
+kz_status conv_offer_next(conv_ctx *c, bool solicited, const char *prefix,
+                          const char *short_prefix, bool *offered)
 {
     *offered = false;
     bool ok = false;
@@ -116,153 +113,22 @@ static kz_status offer_next(conv_ctx *c, bool solicited, const char *prefix,
     return KZ_OK;
 }
 
-/* ---- answers ---- */
-
-/* After a paid answer: the next offer with the ack riding, or the ack alone. */
-static kz_status answered(conv_ctx *c, const engine_answer_result *r)
-{
-    char ref[16], earned[40], ack[200], ack_short[100];
-    snprintf(ref, sizeof ref, "%d", r->ref);
-    conv_money(c, r->earned_minor, earned, sizeof earned);
-    tmpl_var v[] = {{"ref", ref}, {"answer", r->value}, {"earned", earned}, {"open", ""}};
-    kz_status rc = conv_word(c, "ack", v, 3, ack, sizeof ack);
-    if (rc == KZ_OK)
-        rc = conv_word(c, "ack_short", v, 3, ack_short, sizeof ack_short);
-    bool offered = false;
-    if (rc == KZ_OK)
-        rc = offer_next(c, false, ack, ack_short, &offered);
-    if (rc != KZ_OK || offered)
-        return rc;
-    int refs[LIST_REFS];
-    size_t n = 0;
-    rc = open_refs(c, refs, &n);
-    if (rc != KZ_OK)
-        return rc;
-    char open[32];
-    list_refs(refs, n, open, sizeof open);
-    v[3].value = open;
-    return conv_say(c, n ? "ack_open" : "ack_done", v, 4);
-}
-
-static kz_status answer_outcome(conv_ctx *c, const engine_answer_result *r, int asked_ref)
-{
-    char ref[16], n[16];
-    snprintf(ref, sizeof ref, "%d", r->ref ? r->ref : asked_ref);
-    snprintf(n, sizeof n, "%d", r->n_options);
-    tmpl_var v[] = {{"ref", ref}, {"n", n}, {"open", ""}};
-    c->took_answer = r->status == ENGINE_ANSWER_OK || r->status == ENGINE_ANSWER_LATE;
-    switch (r->status) {
-    case ENGINE_ANSWER_OK: return answered(c, r);
-    case ENGINE_ANSWER_TWICE: return conv_say(c, "twice", v, 1);
-    case ENGINE_ANSWER_BAD_OPTION: return conv_say(c, "bad_option", v, 2);
-    case ENGINE_ANSWER_LATE: return conv_say(c, "late", v, 1);
-    case ENGINE_ANSWER_NO_TASK:
-        return asked_ref ? conv_say(c, "no_task", v, 1) : conv_say(c, "no_open", NULL, 0);
-    case ENGINE_ANSWER_AMBIGUOUS: break;
-    }
-    int refs[LIST_REFS];
-    size_t k = 0;
-    kz_status rc = open_refs(c, refs, &k);
-    if (rc != KZ_OK)
-        return rc;
-    char open[32];
-    list_refs(refs, k, open, sizeof open);
-    snprintf(ref, sizeof ref, "%d", k ? refs[0] : 42);
-    v[2].value = open;
-    return conv_say(c, "ambiguous", v, 3);
-}
-
-/* "14 Moi Avenue" with no task 14 but one open offer: the whole text is a bare answer. */
-static kz_status try_whole(conv_ctx *c, engine_answer_result *r, bool *retried)
-{
-    *retried = false;
-    int refs[LIST_REFS];
-    size_t n = 0;
-    kz_status rc = open_refs(c, refs, &n);
-    if (rc != KZ_OK || n != 1 || refs[0] == c->cmd->ref)
-        return rc;
-    engine_answer_result again;
-    rc = engine_answer(c->st, &c->cfg->engine, c->w.id, 0, c->cmd->text, c->in_id,
-                       c->in_segments, c->now, &again, c->err);
-    if (rc == KZ_OK && again.status == ENGINE_ANSWER_OK) {
-        *r = again;
-        *retried = true;
-    }
-    return rc;
-}
-
 /*
- * The same answer sent again soon ("42 2" twice because the first seemed
- * lost): the ref may already name the next task, so it is not an answer.
+ * Say key_open while the worker has open offers (their list goes into
+ * v[nv - 1], the "open" value), else key_done.
  */
-static kz_status repeated(conv_ctx *c, bool *again)
+kz_status conv_say_open(conv_ctx *c, const char *key_open, const char *key_done, tmpl_var *v,
+                        size_t nv)
 {
-    char prev[CONV_TEXT_CAP];
-    conv_cmd p;
-    *again = false;
-    kz_status rc = store_conv_prev_inbound(c->st, c->peer, c->in_id, c->now - REPEAT_SECONDS,
-                                           prev, sizeof prev, c->err);
-    if (rc != KZ_OK || !*prev)
-        return rc;
-    conv_parse(prev, strlen(prev), &p);
-    *again = p.kind == CONV_ANSWER && p.ref == c->cmd->ref &&
-             strcmp(p.text + p.arg_off, c->cmd->text + c->cmd->arg_off) == 0;
-    return KZ_OK;
-}
-
-static kz_status cmd_answer(conv_ctx *c)
-{
-    const conv_cmd *m = c->cmd;
-    if (m->args == CONV_ARGS_TOO_LONG) {
-        char ref[16], max[16];
-        snprintf(ref, sizeof ref, "%d", m->ref);
-        snprintf(max, sizeof max, "%d", CONV_ANSWER_MAX);
-        tmpl_var v[] = {{"ref", ref}, {"max", max}};
-        return conv_say(c, "too_long", v, 2);
-    }
-    if (m->args == CONV_ARGS_MISSING)
-        return say_ref(c, "answer_missing", m->ref ? m->ref : 42);
-    bool again = false;
-    kz_status rc0 = m->ref ? repeated(c, &again) : KZ_OK;
-    if (rc0 != KZ_OK || again) {
-        c->refund = true; /* the engine pays nothing for it, but the SMS cost the worker */
-        return rc0 == KZ_OK ? say_ref(c, "twice", m->ref) : rc0;
-    }
-    engine_answer_result r;
-    kz_status rc = engine_answer(c->st, &c->cfg->engine, c->w.id, m->ref, m->text + m->arg_off,
-                                 c->in_id, c->in_segments, c->now, &r, c->err);
+    int refs[CONV_LIST_REFS];
+    size_t n = 0;
+    kz_status rc = conv_open_refs(c, refs, &n);
     if (rc != KZ_OK)
         return rc;
-    bool retried = false;
-    if (r.status == ENGINE_ANSWER_NO_TASK && m->ref && m->arg_off > 0)
-        rc = try_whole(c, &r, &retried);
-    if (rc != KZ_OK)
-        return rc;
-    if (r.status != ENGINE_ANSWER_OK && r.status != ENGINE_ANSWER_LATE)
-        c->refund = true; /* not an answer the engine paid: the SMS itself is refunded */
-    return answer_outcome(c, &r, m->ref);
-}
-
-/* Text that is no command: a bare answer when the worker has one open offer. */
-static kz_status cmd_unknown(conv_ctx *c)
-{
-    const char *t = c->cmd->text;
-    bool word = false;
-    for (const char *p = t; *p && !word; p++)
-        word = (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z');
-    if (c->is_worker && word && strcmp(c->w.state, "stopped") != 0 &&
-        c->cmd->args != CONV_ARGS_TOO_LONG) {
-        engine_answer_result r;
-        kz_status rc = engine_answer(c->st, &c->cfg->engine, c->w.id, 0, t, c->in_id,
-                                     c->in_segments, c->now, &r, c->err);
-        if (rc != KZ_OK)
-            return rc;
-        if (r.status == ENGINE_ANSWER_OK || r.status == ENGINE_ANSWER_BAD_OPTION ||
-            r.status == ENGINE_ANSWER_LATE)
-            return answer_outcome(c, &r, 0);
-    }
-    c->not_understood = true;
-    return conv_say(c, c->is_worker ? "unknown" : "help_new", NULL, 0);
+    char open[32];
+    conv_list_refs(refs, n, open, sizeof open);
+    v[nv - 1].value = open;
+    return conv_say(c, n ? key_open : key_done, v, nv);
 }
 
 /* ---- joining and leaving ---- */
@@ -316,6 +182,61 @@ kz_status conv_join_phone(kz_store *st, const conv_config *cfg, const char *phon
                        : rc;
 }
 
+/*
+ * A new worker's first task in the welcome's reply: the short welcome
+ * ("welcome_task": pay on time, the SMS refund, SKIP, appeals, HELP, STOP;
+ * the offer itself shows pay and time) in front of the offer, when that
+ * takes fewer segments than the full welcome and the offer sent apart.
+ * The offer follows the push's rules (solicited false: push window, the
+ * worker's hours, the day's cap). When it would not save a segment the
+ * offer is given back at once (engine_skip, no penalty) and *offered stays
+ * false: the full welcome goes alone and the push offers a task later.
+ */
+static kz_status welcome_task(conv_ctx *c, const tmpl_var *v, size_t nv, bool *offered)
+{
+    *offered = false;
+    char full[TMPL_OUT_CAP], prefix[TMPL_OUT_CAP];
+    size_t full_len = 0;
+    kz_status rc = tmpl_render(c->cfg->templates, c->lang, "welcome", v, nv, full, sizeof full,
+                               &full_len, c->err);
+    if (rc == KZ_OK)
+        rc = conv_word(c, "welcome_task", v, nv, prefix, sizeof prefix);
+    bool ok = false;
+    if (rc == KZ_OK)
+        rc = conv_may_offer(c, &ok);
+    if (rc != KZ_OK || !ok)
+        return rc;
+    engine_offer o;
+    bool found = false;
+    rc = engine_offer_next(c->st, &c->cfg->engine, c->w.id, c->now, false, &o, &found, c->err);
+    if (rc == KZ_OK && found)
+        rc = conv_offer_render(c->cfg->templates, c->lang, &o, c->text, sizeof c->text, &c->len,
+                               c->err);
+    if (rc != KZ_OK || !found)
+        return rc;
+    size_t apart = sms_count_segments(full, full_len) + sms_count_segments(c->text, c->len);
+    size_t pl = strlen(prefix);
+    char both[TMPL_OUT_CAP];
+    size_t together = 0;
+    if (pl + 1 + c->len < sizeof both) {
+        memcpy(both, prefix, pl);
+        both[pl] = ' ';
+        memcpy(both + pl + 1, c->text, c->len + 1);
+        together = sms_count_segments(both, pl + 1 + c->len);
+    }
+    if (together == 0 || together >= apart) {
+        c->len = 0;
+        c->text[0] = '\0';
+        return engine_skip(c->st, c->w.id, o.ref, c->now, &found, c->err);
+    }
+    memcpy(c->text, both, pl + 1 + c->len + 1);
+    c->len += pl + 1;
+    c->has_reply = true;
+    c->offer_assignment = o.assignment_id;
+    *offered = true;
+    return KZ_OK;
+}
+
 static kz_status cmd_join(conv_ctx *c)
 {
     char name[64], old[sizeof c->w.name];
@@ -334,6 +255,10 @@ static kz_status cmd_join(conv_ctx *c)
         char refund[40];
         conv_money(c, c->cfg->engine.sms_refund_minor, refund, sizeof refund);
         tmpl_var v[] = {{"name", name}, {"refund", refund}};
+        bool offered = false;
+        rc = welcome_task(c, v, 2, &offered);
+        if (rc != KZ_OK || offered)
+            return rc;
         return conv_say(c, "welcome", v, 2);
     }
     tmpl_var v[] = {{"name", *name ? name : old}};
@@ -374,18 +299,11 @@ static kz_status cmd_stop(conv_ctx *c)
 static kz_status cmd_next(conv_ctx *c)
 {
     bool offered = false;
-    kz_status rc = offer_next(c, true, NULL, NULL, &offered);
+    kz_status rc = conv_offer_next(c, true, NULL, NULL, &offered);
     if (rc != KZ_OK || offered)
         return rc;
-    int refs[LIST_REFS];
-    size_t n = 0;
-    rc = open_refs(c, refs, &n);
-    if (rc != KZ_OK)
-        return rc;
-    char open[32];
-    list_refs(refs, n, open, sizeof open);
-    tmpl_var v[] = {{"open", open}};
-    return conv_say(c, n ? "no_task_open" : "no_task_free", v, 1);
+    tmpl_var v[] = {{"open", ""}};
+    return conv_say_open(c, "no_task_open", "no_task_free", v, 1);
 }
 
 static kz_status cmd_skip(conv_ctx *c)
@@ -397,7 +315,7 @@ static kz_status cmd_skip(conv_ctx *c)
     bool found = false;
     rc = engine_skip(c->st, c->w.id, ref, c->now, &found, c->err);
     if (rc != KZ_OK || !found)
-        return rc == KZ_OK ? say_ref(c, "not_open", ref) : rc;
+        return rc == KZ_OK ? conv_say_ref(c, "not_open", ref) : rc;
     char prefix[64];
     char r[16];
     snprintf(r, sizeof r, "%d", ref);
@@ -405,7 +323,7 @@ static kz_status cmd_skip(conv_ctx *c)
     rc = conv_word(c, "skipped_short", v, 1, prefix, sizeof prefix);
     bool offered = false;
     if (rc == KZ_OK)
-        rc = offer_next(c, false, prefix, NULL, &offered);
+        rc = conv_offer_next(c, false, prefix, NULL, &offered);
     if (rc != KZ_OK || offered)
         return rc;
     return conv_say(c, "skipped", v, 1);
@@ -424,9 +342,9 @@ static kz_status cmd_more(conv_ctx *c)
     if (rc != KZ_OK)
         return rc;
     if (!found)
-        return say_ref(c, "not_open", ref);
+        return conv_say_ref(c, "not_open", ref);
     if (!allowed)
-        return say_ref(c, "more_limit", ref);
+        return conv_say_ref(c, "more_limit", ref);
     char r[16], when[32];
     snprintf(r, sizeof r, "%d", ref);
     conv_local(c, due, CONV_TIME_HM, when, sizeof when);
@@ -651,7 +569,7 @@ static kz_status cmd_who(conv_ctx *c)
     rc = store_conv_task_by_ref(c->st, c->w.id, ref, &task, requester, sizeof requester, about,
                                 sizeof about, c->err);
     if (rc != KZ_OK || task == 0)
-        return rc == KZ_OK ? say_ref(c, "no_such_task", ref) : rc;
+        return rc == KZ_OK ? conv_say_ref(c, "no_such_task", ref) : rc;
     snprintf(r, sizeof r, "%d", ref);
     tmpl_var v[] = {{"ref", r}, {"requester", requester}, {"about", about}};
     return conv_say(c, *about ? "who" : "who_none", v, 3);
@@ -668,9 +586,9 @@ static kz_status cmd_ask(conv_ctx *c)
     rc = store_conv_task_by_ref(c->st, c->w.id, ref, &task, requester, sizeof requester, about,
                                 sizeof about, c->err);
     if (rc != KZ_OK || task == 0)
-        return rc == KZ_OK ? say_ref(c, "no_such_task", ref) : rc;
+        return rc == KZ_OK ? conv_say_ref(c, "no_such_task", ref) : rc;
     rc = store_conv_ask(c->st, task, c->w.id, c->cmd->text + c->cmd->arg_off, c->now, c->err);
-    return rc == KZ_OK ? say_ref(c, "asked", ref) : rc;
+    return rc == KZ_OK ? conv_say_ref(c, "asked", ref) : rc;
 }
 
 static kz_status cmd_appeal(conv_ctx *c)
@@ -696,7 +614,7 @@ static kz_status cmd_appeal(conv_ctx *c)
             *c->err = why;
         return rc;
     }
-    return say_ref(c, "appealed", ref);
+    return conv_say_ref(c, "appealed", ref);
 }
 
 /* ---- routing ---- */
@@ -722,7 +640,7 @@ static kz_status route(conv_ctx *c)
     switch (c->cmd->kind) {
     case CONV_STOP: return cmd_stop(c);
     case CONV_JOIN: return cmd_join(c);
-    case CONV_ANSWER: return cmd_answer(c);
+    case CONV_ANSWER: return conv_cmd_answer(c);
     case CONV_NEXT: return cmd_next(c);
     case CONV_SKIP: return cmd_skip(c);
     case CONV_MORE: return cmd_more(c);
@@ -739,7 +657,7 @@ static kz_status route(conv_ctx *c)
     case CONV_CHECK: return conv_check(c);
     case CONV_LANG: return cmd_lang(c);
     case CONV_HELP: return conv_say(c, c->is_worker ? "help" : "help_new", NULL, 0);
-    case CONV_UNKNOWN: return cmd_unknown(c);
+    case CONV_UNKNOWN: return conv_cmd_unknown(c);
     case CONV_EMPTY:
     case CONV__COUNT: break;
     }

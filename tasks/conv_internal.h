@@ -39,6 +39,7 @@ typedef struct conv_ctx {
     bool has_norm;         /* norm is the normalised text's hash (not an answer, not empty) */
     int64_t norm;
     const char *reason;    /* static: why not acted on / not answered (messages.reason) */
+    const char *in_state;  /* static: the inbound message's end state ('handled', 'ignored') */
 } conv_ctx;
 
 /* Render key into c->text as the reply. */

@@ -3,8 +3,9 @@
  * task under the quiet-hours rules, the conversation words it in the
  * worker's language and queues it as an 'unsolicited' message linked to its
  * assignment, all in one transaction (see conv.h, conv_push_offer).
- * Owns: the order "cap, offer, word, queue, link". Never decides who may be
- * contacted (engine_offer_next and engine_push_each do), never sends.
+ * Owns: the order "cap, idle, offer, word, queue, link" and the rule that a
+ * push goes only to a worker holding no open offer. Never decides who may be
+ * contacted otherwise (engine_offer_next and engine_push_each do), never sends.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -38,6 +39,22 @@ static kz_status push_queue(kz_store *st, const conv_config *cfg, const store_co
     return rc;
 }
 
+/*
+ * Does the worker hold an open offer already? Then nothing is pushed: the
+ * reply to their answer brings the next task with the acknowledgement
+ * riding in front, at no extra segment, where a second pushed offer costs
+ * one segment now and leaves one answer's acknowledgement to go alone later.
+ * More open offers at once are for a worker who asks (NEXT).
+ */
+static kz_status push_busy(kz_store *st, int64_t worker_id, bool *busy, kz_err *err)
+{
+    int ref = 0;
+    size_t n = 0;
+    kz_status rc = store_conv_open_refs(st, worker_id, &ref, 1, &n, err);
+    *busy = n > 0;
+    return rc;
+}
+
 static kz_status push_tx(kz_store *st, const conv_config *cfg, int64_t worker_id, int64_t now,
                          bool *offered, conv_reply *out, kz_err *err)
 {
@@ -50,6 +67,10 @@ static kz_status push_tx(kz_store *st, const conv_config *cfg, int64_t worker_id
     bool ok = false;
     rc = conv_day_cap_ok(st, cfg, phone, now, &ok, err);
     if (rc != KZ_OK || !ok)
+        return rc;
+    bool busy = false;
+    rc = push_busy(st, worker_id, &busy, err);
+    if (rc != KZ_OK || busy)
         return rc;
     engine_offer o;
     rc = engine_offer_next(st, &cfg->engine, worker_id, now, false, &o, &found, err);

@@ -173,24 +173,20 @@ static kz_status offer_tx(kz_store *st, const engine_config *cfg, int64_t worker
     kz_status rc = store_eng_worker_get(st, worker_id, &w, err);
     if (rc != KZ_OK || !worker_may_get(cfg, &w, now, solicited))
         return rc;
-    int64_t task_id = 0;
+    store_eng_task t = {.id = 0};
     if (gold_due(cfg, worker_id, w.total_offers))
-        rc = store_eng_pick_task(st, worker_id, 1, &task_id, err);
-    if (rc == KZ_OK && task_id == 0)
-        rc = store_eng_pick_task(st, worker_id, 0, &task_id, err);
-    if (rc != KZ_OK || task_id == 0)
+        rc = store_eng_pick_task(st, worker_id, 1, &t, err);
+    if (rc == KZ_OK && t.id == 0)
+        rc = store_eng_pick_task(st, worker_id, 0, &t, err);
+    if (rc != KZ_OK || t.id == 0)
         return rc;
     int ref = 0;
     rc = choose_ref(st, worker_id, now, &ref, err);
     if (rc != KZ_OK || ref == 0)
         return rc;
-    store_eng_task t;
-    rc = store_eng_task_get(st, task_id, &t, err);
-    if (rc != KZ_OK)
-        return rc;
     int64_t due = now + (cfg->offer_seconds > 0 ? cfg->offer_seconds : 1);
     int64_t assignment_id = 0;
-    rc = store_eng_offer_insert(st, task_id, worker_id, ref, now, due, &assignment_id, err);
+    rc = store_eng_offer_insert(st, t.id, worker_id, ref, now, due, &assignment_id, err);
     if (rc != KZ_OK)
         return rc;
     fill_offer(&t, assignment_id, ref, due, out);

@@ -12,7 +12,6 @@ typedef enum sa_id {
     SA_IN_COUNT,
     SA_REPEAT_COUNT,
     SA_REASON_SEEN,
-    SA_MARK,
     SA_FLAG_SEEN,
     SA_FLAG_ADD,
     SA_FLAGS,
@@ -34,8 +33,6 @@ static const char *const sa_sql[SA__COUNT] = {
                         " AND id <> ?3 LIMIT ?4)",
     [SA_REASON_SEEN] = "SELECT 1 FROM messages WHERE peer = ?1 AND created_at >= ?2"
                        " AND direction = 'in' AND id <> ?3 AND reason = ?4 LIMIT 1",
-    [SA_MARK] = "UPDATE messages SET reason = ?2, norm_hash = ?3 WHERE id = ?1"
-                " AND direction = 'in'",
     [SA_FLAG_SEEN] = "SELECT 1 FROM number_flags WHERE peer = ?1 AND kind = ?2 AND day = ?3",
     [SA_FLAG_ADD] = "INSERT INTO number_flags(peer, kind, day, first_at, last_at, message_id)"
                     " VALUES (?1, ?2, ?3, ?4, ?4, nullif(?5, 0))"
@@ -128,21 +125,6 @@ kz_status store_abuse_reason_seen(kz_store *st, const char *peer, const char *re
     kz_status rc = one_int(st, s, &v, "looking for a limited message", err);
     *seen = v != 0;
     return rc;
-}
-
-kz_status store_abuse_mark(kz_store *st, int64_t message_id, const char *reason, bool has_norm,
-                           int64_t norm, kz_err *err)
-{
-    sqlite3_stmt *s = sa_stmt(st, SA_MARK, err);
-    if (!s)
-        return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, message_id);
-    bind_text(s, 2, reason);
-    if (has_norm)
-        sqlite3_bind_int64(s, 3, norm);
-    else
-        sqlite3_bind_null(s, 3);
-    return run(st, s, "marking an inbound message", err);
 }
 
 kz_status store_abuse_flag(kz_store *st, const char *peer, const char *kind, const char *day,

@@ -1,8 +1,8 @@
 /*
  * store_abuse.h - the rows the inbound abuse limits (tasks/conv_abuse.c)
- * read and write: counts of a number's recent inbound messages, the reason
- * and repeat hash of an inbound message, and number_flags (one row per
- * number, kind of limit and local day).
+ * read and write: counts of a number's recent inbound messages (all, by
+ * repeat hash, by reason; store_conv_inbound_done writes the reason and the
+ * hash) and number_flags (one row per number, kind of limit and local day).
  * Owns: that SQL (store_abuse.c). Never decides anything, never logs; every
  * value is bound. Callers run these inside their own transaction.
  */
@@ -30,10 +30,6 @@ kz_status store_abuse_repeat_count(kz_store *st, const char *peer, int64_t norm,
 /* Is there an inbound message from peer since `since`, other than self, with this reason? */
 kz_status store_abuse_reason_seen(kz_store *st, const char *peer, const char *reason,
                                   int64_t since, int64_t self, bool *seen, kz_err *err);
-
-/* Set inbound message_id's reason (NULL: none) and norm_hash (has_norm false: NULL). */
-kz_status store_abuse_mark(kz_store *st, int64_t message_id, const char *reason, bool has_norm,
-                           int64_t norm, kz_err *err);
 
 /*
  * Count one hit of limit `kind` for peer on local day `day` (YYYY-MM-DD) at

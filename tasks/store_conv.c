@@ -18,6 +18,8 @@ typedef enum sc_id {
     SC_OUT_INSERT,
     SC_OFFER_LINK,
     SC_REPLIES,
+    SC_REPLY_WINDOWS,
+    SC_REPLIES_ALL,
     SC_LAST_REPLY,
     SC_PREV_IN,
     SC_WORKER_GET,
@@ -53,7 +55,7 @@ static const char *const sc_sql[SC__COUNT] = {
         " ON CONFLICT(dedupe_key) DO NOTHING",
     [SC_IN_DONE] =
         "UPDATE messages SET state = ?2, worker_id = coalesce(nullif(?3, 0), worker_id),"
-        " updated_at = ?4 WHERE id = ?1 AND direction = 'in'",
+        " updated_at = ?4, reason = ?5, norm_hash = ?6 WHERE id = ?1 AND direction = 'in'",
     [SC_OUT_INSERT] =
         "INSERT INTO messages(direction, peer, worker_id, body, segments, state, dedupe_key,"
         " next_attempt_at, created_at, updated_at)"
@@ -63,6 +65,18 @@ static const char *const sc_sql[SC__COUNT] = {
         "SELECT count(*), coalesce(sum(NOT EXISTS (SELECT 1 FROM assignments a"
         "  WHERE a.message_id = m.id)), 0)"
         " FROM messages m WHERE m.direction = 'out' AND m.peer = ?1 AND m.created_at >= ?2",
+    /* One pass from the earliest of the three cut-offs; "plain": carries no offer. */
+    [SC_REPLY_WINDOWS] =
+        "SELECT coalesce(sum(r.created_at >= ?2), 0),"
+        " coalesce(sum(r.created_at >= ?2 AND r.plain), 0),"
+        " coalesce(sum(r.created_at >= ?3), 0),"
+        " coalesce(sum(r.created_at >= ?4 AND r.plain), 0)"
+        " FROM (SELECT m.created_at, NOT EXISTS (SELECT 1 FROM assignments a"
+        "        WHERE a.message_id = m.id) AS plain"
+        "       FROM messages m WHERE m.direction = 'out' AND m.peer = ?1"
+        "       AND m.created_at >= min(?2, ?3, ?4)) r",
+    [SC_REPLIES_ALL] =
+        "SELECT count(*) FROM messages WHERE direction = 'out' AND peer = ?1 AND created_at >= ?2",
     [SC_LAST_REPLY] =
         "SELECT body FROM messages WHERE direction = 'out' AND peer = ?1 AND created_at >= ?2"
         " ORDER BY id DESC LIMIT 1",
@@ -216,16 +230,19 @@ kz_status store_conv_inbound(kz_store *st, const char *peer, int64_t worker_id, 
     return KZ_OK;
 }
 
-kz_status store_conv_inbound_done(kz_store *st, int64_t message_id, const char *state,
-                                  int64_t worker_id, int64_t at, kz_err *err)
+kz_status store_conv_inbound_done(kz_store *st, int64_t message_id, const store_conv_in_end *e,
+                                  kz_err *err)
 {
     sqlite3_stmt *s = sc_prepare(st, SC_IN_DONE, err);
     if (!s)
         return KZ_ERR_DB;
     sqlite3_bind_int64(s, 1, message_id);
-    bind_text(s, 2, state);
-    sqlite3_bind_int64(s, 3, worker_id);
-    sqlite3_bind_int64(s, 4, at);
+    bind_text(s, 2, e->state);
+    sqlite3_bind_int64(s, 3, e->worker_id);
+    sqlite3_bind_int64(s, 4, e->at);
+    bind_text(s, 5, e->reason);
+    if (e->has_norm)
+        sqlite3_bind_int64(s, 6, e->norm);
     return sc_exec(st, s, "marking an inbound SMS", err);
 }
 
@@ -275,7 +292,7 @@ static kz_status sc_row(kz_store *st, sqlite3_stmt *s, const char *what, bool *f
 kz_status store_conv_replies_since(kz_store *st, const char *peer, int64_t since, int64_t *all,
                                    int64_t *plain, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_REPLIES, err);
+    sqlite3_stmt *s = sc_prepare(st, plain ? SC_REPLIES : SC_REPLIES_ALL, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
@@ -284,7 +301,33 @@ kz_status store_conv_replies_since(kz_store *st, const char *peer, int64_t since
     if (sc_row(st, s, "counting replies", &found, err) != KZ_OK)
         return KZ_ERR_DB;
     *all = found ? sqlite3_column_int64(s, 0) : 0;
-    *plain = found ? sqlite3_column_int64(s, 1) : 0;
+    if (plain)
+        *plain = found ? sqlite3_column_int64(s, 1) : 0;
+    sc_done(s);
+    return KZ_OK;
+}
+
+kz_status store_conv_reply_windows(kz_store *st, const char *peer, int64_t day_since,
+                                   int64_t local_since, int64_t hour_since,
+                                   store_conv_replies *out, kz_err *err)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = sc_prepare(st, SC_REPLY_WINDOWS, err);
+    if (!s)
+        return KZ_ERR_DB;
+    bind_text(s, 1, peer);
+    sqlite3_bind_int64(s, 2, day_since);
+    sqlite3_bind_int64(s, 3, local_since);
+    sqlite3_bind_int64(s, 4, hour_since);
+    bool found;
+    if (sc_row(st, s, "counting replies", &found, err) != KZ_OK)
+        return KZ_ERR_DB;
+    if (found) {
+        out->day_all = sqlite3_column_int64(s, 0);
+        out->day_plain = sqlite3_column_int64(s, 1);
+        out->local_all = sqlite3_column_int64(s, 2);
+        out->hour_plain = sqlite3_column_int64(s, 3);
+    }
     sc_done(s);
     return KZ_OK;
 }

@@ -31,9 +31,19 @@ kz_status store_conv_inbound(kz_store *st, const char *peer, int64_t worker_id, 
                              int segments, const char *dedupe_key, int64_t at,
                              int64_t *message_id, bool *duplicate, kz_err *err);
 
-/* Set an inbound message's state ('handled', 'ignored') and worker (0 keeps it). */
-kz_status store_conv_inbound_done(kz_store *st, int64_t message_id, const char *state,
-                                  int64_t worker_id, int64_t at, kz_err *err);
+/* How an inbound message ended (store_conv_inbound_done). */
+typedef struct store_conv_in_end {
+    const char *state;  /* 'handled' or 'ignored' */
+    int64_t worker_id;  /* 0 keeps the one recorded */
+    const char *reason; /* why it was not acted on or not answered; NULL: none */
+    bool has_norm;      /* norm is its normalised text's hash (false: NULL) */
+    int64_t norm;
+    int64_t at;
+} store_conv_in_end;
+
+/* Write how inbound message_id ended: state, worker, reason, norm_hash, in one update. */
+kz_status store_conv_inbound_done(kz_store *st, int64_t message_id, const store_conv_in_end *e,
+                                  kz_err *err);
 
 /* Queue an outbound reply (state 'queued', due now). *message_id receives its id. */
 kz_status store_conv_outbound(kz_store *st, const char *peer, int64_t worker_id,
@@ -56,10 +66,24 @@ kz_status store_conv_offer_link(kz_store *st, int64_t assignment_id, int64_t mes
 
 /*
  * Replies queued to peer since `since`: *all counts every one, *plain only
- * those that carry no task offer.
+ * those that carry no task offer. plain may be NULL: *all alone is counted
+ * from the index, without looking at offers.
  */
 kz_status store_conv_replies_since(kz_store *st, const char *peer, int64_t since, int64_t *all,
                                    int64_t *plain, kz_err *err);
+
+/* Replies queued to peer in the windows of the reply limits (tasks/conv.c). */
+typedef struct store_conv_replies {
+    int64_t day_all;    /* since day_since: every reply */
+    int64_t day_plain;  /* ... those that carry no task offer */
+    int64_t local_all;  /* since local_since (the local midnight): every reply */
+    int64_t hour_plain; /* since hour_since: those that carry no task offer */
+} store_conv_replies;
+
+/* The four counts of store_conv_replies in one pass over peer's replies. */
+kz_status store_conv_reply_windows(kz_store *st, const char *peer, int64_t day_since,
+                                   int64_t local_since, int64_t hour_since,
+                                   store_conv_replies *out, kz_err *err);
 
 /* The text of the latest reply to peer since `since` into out ("" if none). */
 kz_status store_conv_last_reply(kz_store *st, const char *peer, int64_t since, char *out,

@@ -34,15 +34,6 @@ typedef struct store_eng_worker {
 /* Fill *w for worker_id. KZ_ERR_NOTFOUND if there is no such worker. */
 kz_status store_eng_worker_get(kz_store *st, int64_t worker_id, store_eng_worker *w, kz_err *err);
 
-/*
- * The task to offer worker_id next from the pool (gold = 0: tasks without a
- * gold answer that still want answers; gold = 1: gold tasks), fewest
- * answers+open offers first, then oldest, never one the worker has had, only
- * from open batches. *task_id receives 0 when there is none.
- */
-kz_status store_eng_pick_task(kz_store *st, int64_t worker_id, int gold, int64_t *task_id,
-                              kz_err *err);
-
 /* Bytes of the ref bitmap: one bit for each ref 0..9999 (the schema's range). */
 #define STORE_ENG_REF_BITMAP 1250
 
@@ -75,6 +66,16 @@ typedef struct store_eng_task {
 
 /* Fill *t for task_id. KZ_ERR_NOTFOUND if none. */
 kz_status store_eng_task_get(kz_store *st, int64_t task_id, store_eng_task *t, kz_err *err);
+
+/*
+ * The task to offer worker_id next from the pool (gold = 0: tasks without a
+ * gold answer that still want answers; gold = 1: gold tasks), fewest
+ * answers+open offers first, then oldest, never one the worker has had, only
+ * from open batches, read whole into *t in the same query. t->id is 0 when
+ * there is none.
+ */
+kz_status store_eng_pick_task(kz_store *st, int64_t worker_id, int gold, store_eng_task *t,
+                              kz_err *err);
 
 typedef struct store_eng_assign {
     int64_t id, task_id;

@@ -35,15 +35,40 @@ kz_status store_eng_worker_get(kz_store *st, int64_t worker_id, store_eng_worker
     return KZ_OK;
 }
 
-kz_status store_eng_pick_task(kz_store *st, int64_t worker_id, int gold, int64_t *task_id,
+/* The columns of TASK_COLS (store_engine_sql.c) of the current row into *t. */
+static void task_row(sqlite3_stmt *s, store_eng_task *t)
+{
+    memset(t, 0, sizeof *t);
+    t->batch_id = sqlite3_column_int64(s, 0);
+    t->requester_id = sqlite3_column_int64(s, 1);
+    store_col_copy(s, 2, t->requester, sizeof t->requester);
+    store_col_copy(s, 3, t->batch, sizeof t->batch);
+    store_col_copy(s, 4, t->type, sizeof t->type);
+    store_col_copy(s, 5, t->state, sizeof t->state);
+    store_col_copy(s, 6, t->prompt, sizeof t->prompt);
+    store_col_copy(s, 7, t->options, sizeof t->options);
+    t->has_gold = sqlite3_column_int(s, 8);
+    store_col_copy(s, 9, t->gold, sizeof t->gold);
+    t->est_seconds = sqlite3_column_int(s, 10);
+    t->reward_minor = sqlite3_column_int64(s, 11);
+    store_col_copy(s, 12, t->currency, sizeof t->currency);
+    t->redundancy = sqlite3_column_int(s, 13);
+    t->wanted = sqlite3_column_int(s, 14);
+    t->taken = sqlite3_column_int(s, 15);
+    t->id = sqlite3_column_int64(s, 16);
+}
+
+kz_status store_eng_pick_task(kz_store *st, int64_t worker_id, int gold, store_eng_task *t,
                               kz_err *err)
 {
+    t->id = 0;
     sqlite3_stmt *s = store_eng_stmt(st, gold ? SE_PICK_GOLD : SE_PICK_POOL, err);
     if (!s)
         return KZ_ERR_DB;
     sqlite3_bind_int64(s, 1, worker_id);
     int rc = sqlite3_step(s);
-    *task_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+    if (rc == SQLITE_ROW)
+        task_row(s, t);
     sqlite3_reset(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_db_err(st, err, "choosing a task");
@@ -97,26 +122,8 @@ kz_status store_eng_task_get(kz_store *st, int64_t task_id, store_eng_task *t, k
         return KZ_ERR_DB;
     sqlite3_bind_int64(s, 1, task_id);
     int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        memset(t, 0, sizeof *t);
-        t->id = task_id;
-        t->batch_id = sqlite3_column_int64(s, 0);
-        t->requester_id = sqlite3_column_int64(s, 1);
-        store_col_copy(s, 2, t->requester, sizeof t->requester);
-        store_col_copy(s, 3, t->batch, sizeof t->batch);
-        store_col_copy(s, 4, t->type, sizeof t->type);
-        store_col_copy(s, 5, t->state, sizeof t->state);
-        store_col_copy(s, 6, t->prompt, sizeof t->prompt);
-        store_col_copy(s, 7, t->options, sizeof t->options);
-        t->has_gold = sqlite3_column_int(s, 8);
-        store_col_copy(s, 9, t->gold, sizeof t->gold);
-        t->est_seconds = sqlite3_column_int(s, 10);
-        t->reward_minor = sqlite3_column_int64(s, 11);
-        store_col_copy(s, 12, t->currency, sizeof t->currency);
-        t->redundancy = sqlite3_column_int(s, 13);
-        t->wanted = sqlite3_column_int(s, 14);
-        t->taken = sqlite3_column_int(s, 15);
-    }
+    if (rc == SQLITE_ROW)
+        task_row(s, t);
     sqlite3_reset(s);
     if (rc == SQLITE_DONE)
         return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no task %lld", (long long)task_id);

@@ -12,6 +12,16 @@
 /* A worker's open offers (used twice in the push walk). */
 #define OPEN_OF_W "(SELECT count(*) FROM assignments a WHERE a.worker_id = w.id AND a.state = 'offered')"
 
+/*
+ * A task row as store_eng_task reads it (store_engine_dispatch.c task_row),
+ * from tasks t, batches b and requesters r.
+ */
+#define TASK_COLS \
+    "t.batch_id, b.requester_id, r.name, b.name, t.type, t.state, t.prompt," \
+    " coalesce(t.options, ''), t.gold IS NOT NULL, coalesce(t.gold, ''), b.est_seconds," \
+    " coalesce(t.reward_minor, b.reward_minor), b.currency," \
+    " coalesce(t.redundancy, b.redundancy), t.wanted, t.taken, t.id"
+
 /* Ledger sum for the answer a of one kind. */
 #define ANSWER_SUM(kind) \
     "coalesce((SELECT sum(l.amount_minor) FROM ledger_entries l" \
@@ -25,13 +35,15 @@ static const char *const eng_sql[SE__COUNT] = {
         " FROM workers w WHERE w.id = ?1",
     /* CROSS JOIN keeps tasks (through the tasks_pool index, in fairness order) outermost. */
     [SE_PICK_POOL] =
-        "SELECT t.id FROM tasks t CROSS JOIN batches b ON b.id = t.batch_id"
+        "SELECT " TASK_COLS " FROM tasks t CROSS JOIN batches b ON b.id = t.batch_id"
+        " CROSS JOIN requesters r ON r.id = b.requester_id"
         " WHERE t.state = 'open' AND t.gold IS NULL AND t.taken < t.wanted AND b.state = 'open'"
         " AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id"
         "                 AND a.worker_id = ?1)"
         " ORDER BY t.taken, t.id LIMIT 1",
     [SE_PICK_GOLD] =
-        "SELECT t.id FROM tasks t CROSS JOIN batches b ON b.id = t.batch_id"
+        "SELECT " TASK_COLS " FROM tasks t CROSS JOIN batches b ON b.id = t.batch_id"
+        " CROSS JOIN requesters r ON r.id = b.requester_id"
         " WHERE t.state = 'open' AND t.gold IS NOT NULL AND b.state = 'open'"
         " AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id"
         "                 AND a.worker_id = ?1)"
@@ -39,15 +51,12 @@ static const char *const eng_sql[SE__COUNT] = {
     [SE_REFS_BUSY] =
         "SELECT ref FROM assignments WHERE worker_id = ?1"
         " AND (state = 'offered' OR (state = 'expired' AND closed_at > ?2)"
-        "      OR (state IN ('answered','skipped') AND closed_at > ?3)) ORDER BY ref",
+        "      OR (state IN ('answered','skipped') AND closed_at > ?3))",
     [SE_OFFER_INSERT] =
         "INSERT INTO assignments(task_id, worker_id, ref, state, offered_at, due_at)"
         " VALUES (?1, ?2, ?3, 'offered', ?4, ?5)",
     [SE_TASK_GET] =
-        "SELECT t.batch_id, b.requester_id, r.name, b.name, t.type, t.state, t.prompt,"
-        " coalesce(t.options, ''), t.gold IS NOT NULL, coalesce(t.gold, ''), b.est_seconds,"
-        " coalesce(t.reward_minor, b.reward_minor), b.currency,"
-        " coalesce(t.redundancy, b.redundancy), t.wanted, t.taken"
+        "SELECT " TASK_COLS
         " FROM tasks t JOIN batches b ON b.id = t.batch_id"
         " JOIN requesters r ON r.id = b.requester_id WHERE t.id = ?1",
     [SE_OPEN_OFFER] =

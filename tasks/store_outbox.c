@@ -45,7 +45,10 @@ enum {
 
 /* A message's state from its parts: any failed part fails it; all delivered,
  * delivered; all sent (or delivered), sent; nothing left to try but unknowns,
- * unknown; anything out, sending; else queued. */
+ * unknown; anything out, sending; else queued. Its error is the last one, but
+ * a "timed out via <modem>" stays in front of later ones ("..., then <error>"):
+ * that try's PDU may have reached the network, so a phone may get a part twice
+ * (docs/configuration.md), and the record must say so whatever failed next. */
 #define SETTLE_SQL                                                                        \
     "UPDATE messages SET state = (SELECT CASE"                                             \
     "   WHEN sum(p.state = 'failed') > 0 THEN 'failed'"                                    \
@@ -59,7 +62,10 @@ enum {
     "   WHERE message_id = ?1 AND state = 'queued'),"                                      \
     " mr = coalesce((SELECT mr FROM outbox_parts WHERE message_id = ?1 AND mr IS NOT NULL" \
     "   ORDER BY seq DESC LIMIT 1), mr),"                                                  \
-    " error = coalesce(?2, error), updated_at = ?3"                                        \
+    " error = CASE WHEN ?2 IS NULL THEN error"                                             \
+    "   WHEN error LIKE 'timed out via %' AND ?2 NOT LIKE 'timed out via %'"               \
+    "   THEN substr(error, 1, instr(error || ', then ', ', then ') - 1) || ', then ' || ?2" \
+    "   ELSE ?2 END, updated_at = ?3"                                                      \
     " WHERE id = ?1 AND EXISTS (SELECT 1 FROM outbox_parts WHERE message_id = ?1)"
 
 static const char *const outbox_sql[QO__END] = {

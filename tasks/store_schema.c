@@ -541,6 +541,21 @@ static const char schema_v7[] =
  */
 static const char schema_v8[] = "DROP TRIGGER tasks_wanted_init;";
 
+/*
+ * Step 9: the indexes of the inbound path. Every query of the conversation's
+ * limits reads one number's messages of one direction since a time (the
+ * reply limits' windows, the local day's cap, the inbound rate): with
+ * direction and channel in the index they are counted from the index alone,
+ * without reading the other direction's rows or any table row. A worker's
+ * open offers (the answer's offer, the refs listed in replies, the open-offer
+ * limit) come from a partial index of open offers in offer order, instead of
+ * every offer the worker was ever made.
+ */
+static const char schema_v9[] =
+    "DROP INDEX messages_peer;"
+    "CREATE INDEX messages_peer_dir ON messages(peer, direction, created_at, channel);"
+    "CREATE INDEX assignments_open ON assignments(worker_id, id) WHERE state = 'offered';";
+
 /* The steps, in order; index i is version i+1. Append only. */
 static const migration migrations[] = {
     {"the product schema", schema_v1, NULL},
@@ -552,6 +567,7 @@ static const migration migrations[] = {
     {"USSD sessions", schema_v7, NULL},
     {"CHECK constraints without IN lists; tasks.wanted set by the insert", schema_v8,
      store_schema_rewrite_checks},
+    {"messages by peer, direction and time; open offers by worker", schema_v9, NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -49,6 +49,11 @@ static const tmpl_key keys[] = {
     {"already", "name"},
     {"stopped_cmd", ""},
     {"join_first", ""},
+    {"welcome_task", "name refund"},
+    {"ack_many", "answers earned"},
+    {"ack_many_short", "refs earned"},
+    {"ack_many_done", "answers earned"},
+    {"ack_many_open", "answers earned open"},
     {"skipped", "ref"},
     {"skipped_short", "ref"},
     {"not_open", "ref"},
@@ -190,6 +195,7 @@ static const tmpl_param params[] = {
     {"date", 10, TMPL_ASCII},       {"days", 3, TMPL_DIGITS},
     {"org", 24, TMPL_TEXT},         {"reason", 70, TMPL_TEXT},
     {"question", 182, TMPL_TEXT},   {"choices", 182, TMPL_TEXT},
+    {"answers", 90, TMPL_TEXT},     {"refs", 40, TMPL_ASCII},
 };
 
 #define N_PARAMS (sizeof params / sizeof params[0])

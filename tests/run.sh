@@ -7,7 +7,8 @@
 # simulators and fsync); the fuzz smoke pass then the cross tests (mostly
 # compiling and emulating), then crash_gammu.sh. KAZI_TEST_LANES=1 runs everything in
 # one lane. Each lane's lines are printed when it ends, in lane order.
-# Never stops at the first failing program: all run, the sum decides.
+# Never stops at the first failing program: all run, the sum decides; the
+# failing entries are named again just above the total.
 set -u
 B=${1:-build/san}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +50,12 @@ run_one() {
         fi
         printf '%-40s %-28s %4ss\n' "$name" "$line" "$secs"
     } >>"$WORK/$lane.out"
+    if [ "$f" -ne 0 ]; then
+        {
+            echo "== $name: $f failed (exit $rc)"
+            grep -E 'FAIL|ERROR|runtime error' "$log" | head -n 8
+        } >>"$WORK/$lane.failures"
+    fi
     echo "$p $f" >>"$WORK/$lane.sum"
 }
 
@@ -96,6 +103,12 @@ fi
 for lane in 1 2 3; do
     [ -f "$WORK/$lane.out" ] && cat "$WORK/$lane.out"
 done
+# CI keeps only the end of the log: the failures are named again just
+# above the total.
+if cat "$WORK"/*.failures >"$WORK/failures" 2>/dev/null && [ -s "$WORK/failures" ]; then
+    echo "Failed entries (their lines are above, in their lane):"
+    cat "$WORK/failures"
+fi
 cat "$WORK"/*.sum | awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f}' \
     >"$WORK/total"
 cat "$WORK/total"

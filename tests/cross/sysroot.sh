@@ -12,9 +12,10 @@ set -eu
 ARCH=$1
 D=$2
 ROOTS="libc6-dev libserialport-dev libgammu-dev libsqlite3-dev libjansson-dev \
-libinih-dev libmicrohttpd-dev libcsv-dev"
+libinih-dev libmicrohttpd-dev libcsv-dev libcurl4-openssl-dev"
 
-[ -f "$D/root/.complete" ] && exit 0
+# .complete holds the package list it was made from: a new library remakes it.
+[ -f "$D/root/.complete" ] && [ "$(cat "$D/root/.complete")" = "$ROOTS" ] && exit 0
 mkdir -p "$D/lists/partial" "$D/cache/archives/partial" "$D/debs"
 : >"$D/status"
 set -- -o "APT::Architecture=$ARCH" -o "APT::Architectures::=$ARCH" \
@@ -40,5 +41,5 @@ mkdir -p "$D/root"
 for f in "$D"/debs/*.deb; do
     dpkg-deb -x "$f" "$D/root"
 done
-touch "$D/root/.complete"
+echo "$ROOTS" >"$D/root/.complete"
 echo "sysroot $ARCH: $(ls "$D"/debs/*.deb | wc -l) packages unpacked in $D/root"

@@ -42,9 +42,10 @@ else bad "import"; fi
 
 sms 0712345678 "JOIN Amina" 01 && reply_has "Welcome to Kazi Amina!" "join" || bad "join exit"
 "$PY" -c "import json,sys; r=json.loads(open(sys.argv[1]).readline()); assert r['to']=='+254712345678' and r['segments']==2, r" "$T/out" && ok || bad "E.164 and 2 segments"
-sms 0712345678 "next" 02 && reply_has "#1 Acme: Is the shop open? 1=Yes 2=No 3=Closed ~30s KSh3. Reply 1 N" "offer"
+reply_has "STOP=leave #1 Acme: Is the shop open? 1=Yes 2=No 3=Closed ~30s KSh3. Reply 1 N" "the first task rides on the welcome"
+sms 0712345678 "next" 02 && reply_has "#2 Acme: Which colour is the door? 1=Red 2=Green 3=Blue ~30s KSh3. Reply 2 N" "offer"
 "$PY" -c "import json,sys; r=json.loads(open(sys.argv[1]).readline()); assert r['segments']==1" "$T/out" && ok || bad "offer is one SMS"
-sms 0712345678 "#1*1#" 03 && reply_has "Got 1: Yes. +KSh4.20. #2 Acme: Which colour is the door?" "ack rides on the next offer (ref 1 rests)"
+sms 0712345678 "#1*1#" 03 && reply_has "Got 1: Yes. +KSh4.20. #3 Acme: Type the shop sign" "ack rides on the next offer (ref 1 rests)"
 sms 0712345678 "#1*1#" 03 && no_reply "the same SMS twice is handled once"
 sms 0712345678 "1 1" 03 && reply_has "You already answered task 1" "an answer repeated soon is not a new answer"
 sms +254712345678 "2 Blue" 04 && reply_has "Got 2: Blue." "answer by option text"
@@ -52,7 +53,7 @@ sms 0712345678 "SKIP 3" 05 && reply_has "Task 3 skipped, no penalty." "skip"
 
 # Swahili
 sms 0722000002 "JIUNGE Baraka" 06 && reply_has "Karibu Kazi Baraka!" "jiunge"
-sms 0722000002 "IJAYO" 07 && reply_has "Jibu 1 N" "Swahili offer"
+sms 0722000002 "IJAYO" 07 && reply_has "Jibu 2 N" "Swahili offer (task 1 came with the welcome)"
 sms 0722000002 "MSAADA" 08 && reply_has "IJAYO=kazi" "msaada"
 
 # never answered: robots and short codes; recorded

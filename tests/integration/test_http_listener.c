@@ -6,12 +6,18 @@
  * accessors (header, query, cookie), HEAD, the handler's own headers beside
  * the server's, a handler that forgets its answer, a body that does not
  * decode, the body limits at their edge, too many fields, env->wake, and a
- * stop with a request half sent.
+ * stop with a request half sent. Later answers (http_request_later): one
+ * given from the test's thread after the handler returned (the listener
+ * serves others meanwhile), one given before the handler returned, one
+ * whose client left while it waited, one the server gives itself when its
+ * time is up, and a stop with two still waiting (answered after the stop).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -29,6 +35,8 @@ static struct {
     bool nul_terminated;
 } seen;
 static atomic_int wakes;
+static _Atomic(http_later *) later_taken[8]; /* taken by the handler, answered by the test */
+static atomic_int later_n;
 
 static void copy(char *dst, size_t cap, const char *src)
 {
@@ -59,9 +67,32 @@ static void record(const http_request *req)
     }
 }
 
+/* /later...: a later answer, kept for the test (/later-now answers it at once). */
+static void later_handler(const http_request *req, http_response *resp)
+{
+    bool soon = strcmp(req->path, "/later-timeout") == 0;
+    http_later *w = http_request_later(req, soon ? 300 : 60000, 503, "late");
+    if (!w) {
+        http_response_text(resp, 500, "no later answer");
+        return;
+    }
+    if (strcmp(req->path, "/later-now") == 0) {
+        http_later_answer(w, 202, "at once");
+        return;
+    }
+    int i = atomic_load(&later_n);
+    if (i < 8)
+        atomic_store(&later_taken[i], w);
+    atomic_fetch_add(&later_n, 1);
+}
+
 static void echo_handler(http_env *env, const http_request *req, http_response *resp)
 {
     record(req);
+    if (strncmp(req->path, "/later", 6) == 0) {
+        later_handler(req, resp);
+        return;
+    }
     if (strcmp(req->path, "/forget") == 0)
         return; /* no answer: the server sends a 500 */
     if (strcmp(req->path, "/wake") == 0)
@@ -80,13 +111,15 @@ static void on_wake(void *ctx)
     atomic_fetch_add(&wakes, 1);
 }
 
-/* Send raw (len bytes) to port and read the whole answer into out (cap). Bytes read, or -1. */
-static ssize_t call(int port, const char *raw, size_t len, char *out, size_t cap)
+/* A connection to port that sent raw (len bytes), its reads bounded to 10 s; or -1. */
+static int open_send(int port, const char *raw, size_t len)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    struct timeval tv = {.tv_sec = 10};
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         if (fd >= 0)
             close(fd);
         return -1;
@@ -97,13 +130,43 @@ static ssize_t call(int port, const char *raw, size_t len, char *out, size_t cap
             break;
         off += (size_t)n;
     }
+    return fd;
+}
+
+/* A connection to port that sent a GET of path (Connection: close), or -1. */
+static int open_get(int port, const char *path)
+{
+    char raw[256];
+    int n = snprintf(raw, sizeof raw, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                     path);
+    return open_send(port, raw, (size_t)n);
+}
+
+/* Read fd's whole answer into out (cap) and close fd. Bytes read. */
+static size_t read_all(int fd, char *out, size_t cap)
+{
     size_t got = 0;
     ssize_t n;
     while (got + 1 < cap && (n = recv(fd, out + got, cap - 1 - got, 0)) > 0)
         got += (size_t)n;
     out[got] = '\0';
     close(fd);
-    return (ssize_t)got;
+    return got;
+}
+
+/* Send raw (len bytes) to port and read the whole answer into out (cap). Bytes read, or -1. */
+static ssize_t call(int port, const char *raw, size_t len, char *out, size_t cap)
+{
+    int fd = open_send(port, raw, len);
+    return fd < 0 ? -1 : (ssize_t)read_all(fd, out, cap);
+}
+
+/* Wait (bounded) until the handler took n later answers in all. */
+static bool taken(int n)
+{
+    for (int i = 0; i < 10000 && atomic_load(&later_n) < n; i++)
+        usleep(1000);
+    return atomic_load(&later_n) >= n;
 }
 
 static ssize_t call_s(int port, const char *raw, char *out, size_t cap)
@@ -245,16 +308,52 @@ static void test_edges(int port)
                  strstr(out, "Allow: GET, HEAD, POST\r\n"), "DELETE on the console: %.60s", out);
 }
 
+#define GET_CLOSE(path) "GET " path " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+static void test_later(int port)
+{
+    char out[4096], other[256];
+    /* Answered by another thread once the handler returned. */
+    int fd = open_get(port, "/later");
+    KT_CHECK(fd >= 0 && taken(1), "the handler took a later answer");
+    char b;
+    KT_CHECK(recv(fd, &b, 1, MSG_DONTWAIT) < 0 && (errno == EAGAIN || errno == EWOULDBLOCK),
+             "no answer before it is given");
+    KT_CHECK(call_s(port, GET_CLOSE("/x"), other, sizeof other) > 0 && status_of(other) == 200,
+             "another request is served while one waits: %.40s", other);
+    http_later_answer(atomic_load(&later_taken[0]), 201, "done later");
+    KT_CHECK(fd >= 0 && read_all(fd, out, sizeof out) > 0 && status_of(out) == 201 &&
+                 strstr(out, "\r\n\r\ndone later\n") &&
+                 strstr(out, "X-Content-Type-Options: nosniff\r\n"),
+             "the later answer, with the security headers: %s", out);
+
+    /* Answered before the handler returned: sent at once. */
+    KT_CHECK(call_s(port, GET_CLOSE("/later-now"), out, sizeof out) > 0 &&
+                 status_of(out) == 202 && strstr(out, "\r\n\r\nat once\n"),
+             "answered within the handler: %s", out);
+
+    /* The client leaves while its request waits; the answer then goes nowhere. */
+    fd = open_get(port, "/later");
+    KT_CHECK(fd >= 0 && taken(2), "a second later answer taken");
+    if (fd >= 0)
+        close(fd);
+    http_later_answer(atomic_load(&later_taken[1]), 200, "nobody reads this");
+    KT_CHECK(call_s(port, GET_CLOSE("/x"), other, sizeof other) > 0 && status_of(other) == 200,
+             "the listener serves on after a client left while waiting: %.40s", other);
+
+    /* Nobody answers: the server does, with the handler's status_after. */
+    fd = open_get(port, "/later-timeout");
+    KT_CHECK(fd >= 0 && taken(3), "a third later answer taken");
+    KT_CHECK(fd >= 0 && read_all(fd, out, sizeof out) > 0 && status_of(out) == 503 &&
+                 strstr(out, "\r\n\r\nlate\n"), "its time up: the server answers: %s", out);
+    http_later_answer(atomic_load(&later_taken[2]), 200, "too late"); /* only frees it */
+}
+
 /* A client that sent half a body; the listener must still stop. */
 static int half_sent(int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     const char *raw = "POST /page HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc";
-    if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0)
-        send(fd, raw, strlen(raw), MSG_NOSIGNAL);
-    return fd;
+    return open_send(port, raw, strlen(raw));
 }
 
 static int port_of(int fd)
@@ -272,7 +371,7 @@ int main(void)
     KT_CHECK(http_bind("127.0.0.1:0", &fd, &err) == KZ_OK, "bind: %s", err.msg);
     int port = port_of(fd);
     http_env env = {.wake = on_wake};
-    const http_handlers h = {echo_handler, echo_handler, echo_handler};
+    const http_handlers h = {echo_handler, echo_handler, echo_handler, NULL};
     const http_limits lim = {.upload_max = 200000, .max_connections = 16, .timeout_s = 10};
     http_listener *l = NULL;
     KT_CHECK(http_listener_start(fd, "test", HTTP_ROLE_ALL, &h, &lim, &env, &l, &err) == KZ_OK,
@@ -282,14 +381,24 @@ int main(void)
     test_urlencoded(port);
     test_multipart(port);
     test_edges(port);
+    test_later(port);
     int c = half_sent(port);
-    char out[64];
+    char out[256];
     KT_CHECK(call_s(port, "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", out,
                     sizeof out) > 0, "answers beside a half-sent request");
-    http_listener_stop(l); /* returns although a request is half read */
+    int w1 = open_get(port, "/later"), w2 = open_get(port, "/later");
+    KT_CHECK(w1 >= 0 && w2 >= 0 && taken(5), "two requests wait for their answers at the stop");
+    http_listener_stop(l); /* returns although a request is half read and two wait */
     char buf[16];
     KT_CHECK(recv(c, buf, sizeof buf, 0) <= 0, "the half-sent request's connection is closed");
     close(c);
+    for (int i = 0; i < 2; i++) {
+        size_t n = read_all(i ? w2 : w1, out, sizeof out);
+        KT_CHECK(n == 0 || status_of(out) == 503, "a waiting request at the stop: its status_after "
+                 "or the connection closed: %.40s", out);
+    }
+    http_later_answer(atomic_load(&later_taken[3]), 200, "after the stop"); /* only frees */
+    http_later_answer(atomic_load(&later_taken[4]), 200, "after the stop");
     KT_CHECK(call_s(port, "GET /x HTTP/1.1\r\n\r\n", out, sizeof out) < 0, "nothing listens after stop");
     return kt_report();
 }

@@ -34,6 +34,15 @@ sms $W1 "1 1"
 sms $W2 "JOIN <script>alert(1)</script>"
 sms $W2 NEXT
 sms $W2 "1 2"
+# Inside the push window the JOIN reply carries a first task and each answer
+# brings the next: both give back what they still hold, so the USSD worker
+# below finds the transcribe task free.
+for w in $W1 $W2; do
+    for ref in $(sql "SELECT a.ref FROM assignments a JOIN workers w ON w.id = a.worker_id
+                      WHERE w.phone = '$w' AND a.state = 'offered'"); do
+        sms $w "SKIP $ref"
+    done
+done
 for w in $W1 $W2; do
     a=$(sql "SELECT a.id FROM answers a JOIN workers w ON w.id = a.worker_id WHERE w.phone = '$w'")
     [ -n "$a" ] && ok || bad "no answer from $w"

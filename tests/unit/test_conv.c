@@ -59,13 +59,19 @@ static const char tasks_csv[] =
 /* ---- English: join, answer, every command ---- */
 static const step en_steps[] = {
     {STRANGER, "HELP", 0, "Send JOIN and your name", NULL, 0},
-    {AMINA, "JOIN Amina", 1, "Welcome to Kazi Amina!",
+    /* the first task rides on the short welcome: 2 segments, not 2 + 1 */
+    {AMINA, "JOIN Amina", 1,
+     "Welcome to Kazi Amina! Answers on time are paid, +KSh1.20 per SMS you send. SKIP any"
+     " task, no penalty. Rejections have a reason; APPEAL. HELP=commands STOP=leave"
+     " #1 Acme: Is the shop open? 1=Yes 2=No 3=Closed ~30s KSh3. Reply 1 N",
      "SELECT count(*) FROM workers WHERE phone = '+254712000001' AND name = 'Amina'"
      " AND state = 'active' AND lang = 'en'", 1},
     {AMINA, "JOIN", 2, "You are already in Kazi Amina.",
      "SELECT count(*) FROM consents WHERE event = 'join' AND terms_version = '2025-01'", 1},
-    {AMINA, "NEXT", 3, "#1 Acme: Is the shop open? 1=Yes 2=No 3=Closed ~30s KSh3. Reply 1 N",
-     "SELECT count(*) FROM assignments WHERE state = 'offered' AND message_id IS NOT NULL", 1},
+    {AMINA, "WHO 1", 3, "Task 1 is for Acme.",
+     "SELECT count(*) FROM assignments a JOIN messages m ON m.id = a.message_id"
+     " WHERE a.state = 'offered' AND m.body LIKE 'Welcome to Kazi Amina!%' AND m.segments = 2",
+     1},
     {AMINA, "1 2", 60, "Got 1: No. +KSh4.20. #2 Acme: Which colour is the door?",
      "SELECT count(*) FROM answers WHERE value = 'No'", 1},
     /* an answered ref rests (ENGINE_REF_REST): the next task got 2, and a
@@ -123,10 +129,12 @@ static const step en_steps[] = {
 
 /* ---- Swahili ---- */
 static const step sw_steps[] = {
-    {BARAKA, "JIUNGE Baraka", 0, "Karibu Kazi Baraka!",
+    {BARAKA, "JIUNGE Baraka", 0,
+     "Karibu Kazi Baraka! Jibu kwa wakati ulipwe, +KSh1.20 kwa kila SMS unayotuma. RUKA kazi"
+     " bila adhabu. Ukikataliwa utapewa sababu; RUFANI. MSAADA=amri ACHA=toka"
+     " #1 Acme: Is the shop open? 1=Yes 2=No 3=Closed ~30s KSh3. Jibu 1 N",
      "SELECT count(*) FROM workers WHERE phone = '+254722000002' AND lang = 'sw'", 1},
-    {BARAKA, "IJAYO", 10, "#1 Acme: Is the shop open? 1=Yes 2=No 3=Closed ~30s KSh3. Jibu 1 N",
-     NULL, 0},
+    {BARAKA, "NANI 1", 10, "Kazi 1 ni ya Acme.", NULL, 0},
     {BARAKA, "1 ndiyo", 20, "Tumepokea 1: Yes. +KSh4.20. #2 Acme: Which colour", NULL, 0},
     {BARAKA, "NANI 2", 30, "Kazi 2 ni ya Acme.", NULL, 0},
     {BARAKA, "ULIZA 2 rangi gani?", 40, "Swali kuhusu kazi 2 limetumwa.", NULL, 0},
@@ -170,7 +178,9 @@ static const step misuse_steps[] = {
     {STRANGER, "stop.", 30, NULL, NULL, 0},
     {STRANGER, "NEXT", 40, "Send JOIN to start with Kazi", NULL, 0},
     {STRANGER, "42 2", 50, NULL, NULL, 0}, /* a stranger's daily limit (2) is used up */
-    {AMINA, "JOIN Amina", 100, "Welcome", NULL, 0},
+    /* outside the push window (closed for this script): the full welcome, no task */
+    {AMINA, "JOIN Amina", 100, "Welcome to Kazi Amina! Tasks come by SMS",
+     "SELECT count(*) FROM assignments", 0},
     {AMINA, "", 110, NULL,
      "SELECT count(*) FROM messages WHERE direction = 'in' AND body = '' AND state = 'ignored'", 1},
     {AMINA, "   ...  ", 120, NULL, NULL, 0},
@@ -182,7 +192,8 @@ static const step misuse_steps[] = {
     {AMINA, "NEXT", 170, "#1 Acme", NULL, 0},
     {OTHER, "JOIN", 180, "Welcome", NULL, 0},
     {OTHER, "1 1", 190, "You have no open task 1.", "SELECT count(*) FROM answers", 0},
-    {AMINA, "1 1", 200, "Got 1: Yes.", NULL, 0},
+    {AMINA, "1 1", 200, "Got 1: Yes. +KSh4.20. Send NEXT for another task.", NULL, 0},
+    {AMINA, "NEXT", 205, "#", NULL, 0},
     {AMINA, "NEXT", 210, "#", NULL, 0},
     {AMINA, "NEXT", 220, "#", NULL, 0},
     {AMINA, "NEXT", 230, "No new task now. Still open for you: 2, 3, 4.", NULL, 0},
@@ -211,6 +222,10 @@ static int world_open(world *w, const tmpl_set *t, const char *name)
     if (strcmp(name, "flood") != 0) { /* scripts talk fast; test_flood tests the limits */
         w->cfg.max_replies_hour = 100;
         w->cfg.max_replies_day = 100;
+    }
+    if (strcmp(name, "misuse") == 0) { /* no unsolicited task: only NEXT brings one */
+        w->cfg.engine.push_from_minute = 20 * 60;
+        w->cfg.engine.push_to_minute = 21 * 60;
     }
     return 0;
 }
@@ -312,7 +327,8 @@ static void test_duplicate(const tmpl_set *t)
                      KZ_OK &&
                  r.duplicate && r.nreplies == 0,
              "second copy is a duplicate");
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM assignments") == 1, "one offer");
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM assignments") == 2,
+             "two offers: the JOIN's and the first NEXT's");
     conv_handle_sms(w.st, &w.cfg, AMINA, "1 1", 3, T0 + 10, NULL, &r, &err);
     conv_handle_sms(w.st, &w.cfg, AMINA, "1 1", 3, T0 + 10, NULL, &r, &err);
     KT_CHECK(r.duplicate, "derived key: same sender, time and text");
@@ -338,8 +354,9 @@ static void test_flood(const tmpl_set *t)
                         T0 + i * 10, NULL, &r, &err);
         replies += r.nreplies;
     }
-    KT_CHECK(replies == (size_t)w.cfg.max_replies_hour, "100 SMS in 17 minutes: %zu replies",
-             replies);
+    /* the welcome carried a task, and offers are outside the hourly limit */
+    KT_CHECK(replies == (size_t)w.cfg.max_replies_hour + 1,
+             "100 SMS in 17 minutes: %zu replies", replies);
     KT_CHECK(r.limited, "held back");
     /* a day later the limits are fresh, but the daily cap still binds over time */
     replies = 0;
@@ -446,6 +463,34 @@ static void test_appeal(const tmpl_set *t)
     world_close(&w);
 }
 
+/*
+ * The first task rides on the welcome only when that saves a segment: a
+ * prompt outside the GSM alphabet makes the whole SMS UCS-2 (67 characters a
+ * part), so the task is given back (skipped, no penalty) and the full
+ * welcome goes alone, as many parts as ever.
+ */
+static void test_welcome_apart(const tmpl_set *t)
+{
+    static const char csv[] = "id,type,prompt,options\n"
+                              "t1,verify,Duka la \xC5\x8Aina wazi?,Yes|No\n";
+    world w;
+    if (world_open_with(&w, "conv", "apart", csv, t) != 0) {
+        KT_CHECK(0, "world");
+        return;
+    }
+    conv_result r;
+    kz_err err;
+    KT_CHECK(conv_handle_sms(w.st, &w.cfg, AMINA, "JOIN Amina", 10, T0, NULL, &r, &err) ==
+                     KZ_OK &&
+                 r.nreplies == 1 && strstr(r.replies[0].text, "Tasks come by SMS") &&
+                 !strchr(r.replies[0].text, '#') && r.replies[0].segments == 2,
+             "the full welcome alone: %s", r.nreplies ? r.replies[0].text : "(none)");
+    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM assignments WHERE state = 'skipped'") == 1 &&
+                 raw_int(w.path, "SELECT count(*) FROM assignments WHERE state = 'offered'") == 0,
+             "the task given back");
+    world_close(&w);
+}
+
 int main(void)
 {
     tmpl_set *t = world_templates();
@@ -463,6 +508,7 @@ int main(void)
     test_flood(t);
     test_pay(t);
     test_appeal(t);
+    test_welcome_apart(t);
     tmpl_free(t);
     return kt_report();
 }

@@ -2,8 +2,9 @@
  * test_http_server.c - the pieces of the HTTP server that need no socket
  * traffic: ADDR:PORT parsing and binding (gateway/http_bind.c), the routing
  * table of each listener role (gateway/http_route.c), the response
- * helpers handlers fill (gateway/http_response.c), and libmicrohttpd loaded
- * at run time into gateway/http_mhd.c's table (never linked).
+ * helpers handlers fill (gateway/http_response.c), no later answer for a
+ * request made without a listener (gateway/http_later.c), and libmicrohttpd
+ * loaded at run time into gateway/http_mhd.c's table (never linked).
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -121,6 +122,16 @@ static void test_routes(void)
     KT_CHECK(http_route_body_max(HTTP_ROUTE_NOT_FOUND, &lim) == 0, "no route: nothing");
 }
 
+/* A request built without a listener (a handler's unit test) has no later answer. */
+static void test_later_without_listener(void)
+{
+    http_request req = {.method = "GET", .path = "/x", .peer = "127.0.0.1",
+                        .body = (const uint8_t *)""};
+    KT_CHECK(http_request_later(&req, 1000, 503, "late") == NULL,
+             "no later answer without a listener");
+    http_later_answer(NULL, 200, "x"); /* NULL-safe */
+}
+
 static void test_response(void)
 {
     http_response r = {0};
@@ -166,7 +177,8 @@ static void test_mhd_load(void)
                  http_mhd.get_connection_info && http_mhd.create_response_from_buffer &&
                  http_mhd.add_response_header && http_mhd.queue_response &&
                  http_mhd.destroy_response && http_mhd.create_post_processor &&
-                 http_mhd.post_process && http_mhd.destroy_post_processor,
+                 http_mhd.post_process && http_mhd.destroy_post_processor &&
+                 http_mhd.suspend_connection && http_mhd.resume_connection,
              "every function of the table filled");
     KT_CHECK(http_mhd_load(NULL) == st, "a second load answers the same");
     if (st != KZ_OK)
@@ -188,6 +200,7 @@ int main(void)
     test_bind();
     test_routes();
     test_response();
+    test_later_without_listener();
     test_mhd_load();
     return kt_report();
 }

@@ -5,7 +5,8 @@
  * TP-MR), retries with exponential backoff, permanent failure, the attempt
  * limit, the daily cap per SIM, quiet hours for unsolicited messages, the
  * operator-prefix preference, multipart parts kept on one SIM, a refused send
- * rolled back, and the after-crash rule. Reads results back with plain SQL.
+ * rolled back, the after-crash rule, and a timed-out try kept on record after
+ * later failures. Reads results back with plain SQL.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -251,6 +252,64 @@ static void test_retry_backoff(void)
     close_db();
 }
 
+/*
+ * The one duplicate the outbox allows keeps its record: a part whose AT+CMGS
+ * timed out (the network may have it) is tried again on the same SIM, pinned
+ * there by its sibling still in flight; that SIM then goes down and both
+ * parts fail with I/O errors; the message goes out through the other SIM
+ * (the soak week's duplicate).
+ * Its error must still say the first try timed out, or nothing tells a
+ * second copy on the phone from a bug.
+ */
+static void test_timeout_record_kept(void)
+{
+    open_db();
+    settings_default();
+    outbox *ob = outbox_new(q, &set);
+    fake a = {.ready = true}, b = {.ready = false};
+    outbox_attach(ob, "m1", &a, &fake_ops, 0, "");
+    outbox_attach(ob, "m2", &b, &fake_ops, 0, "");
+    char text[200];
+    memset(text, 'c', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    int64_t id = enqueue("+254711000001", text, false);
+    KT_CHECK(pump(ob, T0) == 2 && a.nsent == 2, "two parts to m1: %d", a.nsent);
+    outbox_on_sent(ob, "m1", a.ids[0], KZ_ERR_TIMEOUT, -1, -1, true, T0 + 60, NULL);
+    b.ready = true;
+    KT_CHECK(pump(ob, T0 + 70) == 1 && a.nsent == 3, "part 1 again on m1, pinned by part 2");
+    a.ready = false; /* m1 resets: what it still held fails, part 1's try, then part 2 */
+    outbox_on_sent(ob, "m1", a.ids[2], KZ_ERR_IO, -1, -1, true, T0 + 180, NULL);
+    outbox_on_sent(ob, "m1", a.ids[1], KZ_ERR_IO, -1, -1, true, T0 + 180, NULL);
+    KT_CHECK(pump(ob, T0 + 300) == 2 && b.nsent == 2, "both parts through m2");
+    sent_ok(ob, "m2", b.ids[0], 1, T0 + 301);
+    sent_ok(ob, "m2", b.ids[1], 2, T0 + 301);
+    char s[16], e[200];
+    msg_state(id, s, sizeof s);
+    KT_STREQ(s, "sent", "sent in the end");
+    KT_CHECK(sql_int("SELECT attempts FROM outbox_parts WHERE seq = 1") == 3, "part 1: 3 tries");
+    sql_text("SELECT error FROM messages", e, sizeof e);
+    KT_CHECK(strncmp(e, "timed out via m1, then ", 23) == 0 && strstr(e, "input/output error"),
+             "the timeout stays on record: %s", e);
+    /* Later failures keep one "timed out" head, not a growing chain. */
+    int64_t id2 = enqueue("+254711000002", "short", false);
+    a.ready = true;
+    b.ready = false;
+    set.max_attempts = 5;
+    outbox_configure(ob, &set);
+    KT_CHECK(pump(ob, T0 + 400) == 1, "short one to m1");
+    outbox_on_sent(ob, "m1", a.ids[3], KZ_ERR_TIMEOUT, -1, -1, true, T0 + 460, NULL);
+    for (int i = 0; i < 2; i++) {
+        KT_CHECK(pump(ob, T0 + 1000 + 100 * i) == 1, "try %d", i + 2);
+        outbox_on_sent(ob, "m1", a.ids[4 + i], KZ_ERR_IO, -1, -1, true, T0 + 1000 + 100 * i, NULL);
+    }
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT error FROM messages WHERE id = %lld", (long long)id2);
+    sql_text(sql, e, sizeof e);
+    KT_STREQ(e, "timed out via m1, then input/output error via m1", "one head");
+    outbox_free(ob);
+    close_db();
+}
+
 /* Multipart parts stay on one SIM; a recipient matching a SIM's prefixes goes through it. */
 static void test_spread_and_pinning(void)
 {
@@ -472,6 +531,7 @@ int main(void)
     test_send_and_deliver();
     test_retry_backoff();
     test_spread_and_pinning();
+    test_timeout_record_kept();
     test_daily_cap();
     test_quiet_hours();
     test_refused_and_unencodable();
