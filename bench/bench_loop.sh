@@ -159,7 +159,7 @@ row="| $date | $TASKS x3 / $WORKERS | $secs | $(rate "$answers" "$secs") | $stea
     echo "  Rows before 2026-11-30T09:00Z are from before group commit, when each answer cost"
     echo "  about five synchronous commits (the part stored, the hand-over, 'sending', 'sent',"
     echo "  the report); now the parts of one loop turn and their hand-overs share one commit,"
-    echo "  the parts of one pump another, and each delivery report still has its own. The"
+    echo "  the parts of one pump another, and a turn's delivery reports join its commit. The"
     echo "  rest of the wall time is the simulators and the workers, which share the CPUs."
     echo "  On a shared VM the figures move by half between runs (the O_DSYNC column shows"
     echo "  the disk did too): compare rows, not single numbers. Since 2026-11-30 the"

@@ -186,7 +186,7 @@ static bool poll_once(kz_daemon *d, int max_wait_ms)
  */
 static void release_when_idle(kz_daemon *d, bool busy, int64_t now_ms)
 {
-    if (busy || d->nheld) {
+    if (busy || d->nheld || d->nreports) {
         d->busy_ms = now_ms;
         d->memory_released = false;
         return;
@@ -208,7 +208,7 @@ static void release_when_idle(kz_daemon *d, bool busy, int64_t now_ms)
 
 static void run_inbox(kz_daemon *d, int64_t now)
 {
-    if (!d->nheld && !d->inbox_dirty && now < d->next_inbox)
+    if (!d->nheld && !d->nreports && !d->inbox_dirty && now < d->next_inbox)
         return;
     d->inbox_dirty = false;
     d->next_inbox = now + INBOX_EVERY_S;

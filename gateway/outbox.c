@@ -623,7 +623,29 @@ typedef struct report_ctx {
     const char *why;
     int64_t now;
     uint64_t send_id;
+    char why_buf[120];
 } report_ctx;
+
+/* What a report says; false when the SMS centre is still trying (nothing changes). */
+static bool report_meaning(report_ctx *c)
+{
+    sms_st_class cls = sms_st_classify(c->report->status);
+    if (cls == SMS_ST_TEMPORARY)
+        return false;
+    c->r = cls == SMS_ST_COMPLETED ? OUTBOX_DELIVERED : OUTBOX_UNDELIVERABLE;
+    snprintf(c->why_buf, sizeof c->why_buf, "not delivered: %s",
+             sms_st_meaning(c->report->status));
+    c->why = c->r == OUTBOX_DELIVERED ? NULL : c->why_buf;
+    return true;
+}
+
+/* The report alone (idempotent: a part already delivered or failed stays as it is). */
+static kz_status report_only_tx(kz_queue *q, report_ctx *c, kz_err *err)
+{
+    bool matched = false;
+    return qstore_outbox_report(q, (int64_t)c->send_id, c->name, c->report->mr,
+                                c->report->address.text, c->r, c->why, c->now, &matched, err);
+}
 
 /* The sends confirmed so far (a report matches 'sent' parts only), then the report. */
 static kz_status report_tx(kz_queue *q, void *arg, kz_err *err)
@@ -632,25 +654,46 @@ static kz_status report_tx(kz_queue *q, void *arg, kz_err *err)
     kz_status rc = sent_tx(q, c->ob, err);
     if (rc != KZ_OK)
         return rc;
-    bool matched = false;
-    return qstore_outbox_report(q, (int64_t)c->send_id, c->name, c->report->mr,
-                                c->report->address.text, c->r, c->why, c->now, &matched, err);
+    return report_only_tx(q, c, err);
 }
 
 kz_status outbox_on_report(outbox *ob, const char *name, uint64_t send_id,
                            const sms_message *report, int64_t now, kz_err *err)
 {
-    sms_st_class cls = sms_st_classify(report->status);
-    if (cls == SMS_ST_TEMPORARY)
-        return KZ_OK; /* the SMS centre is still trying: nothing changes */
-    outbox_report r = cls == SMS_ST_COMPLETED ? OUTBOX_DELIVERED : OUTBOX_UNDELIVERABLE;
-    char why[120];
-    snprintf(why, sizeof why, "not delivered: %s", sms_st_meaning(report->status));
-    report_ctx c = {ob, name, report, r, r == OUTBOX_DELIVERED ? NULL : why, now, send_id};
+    report_ctx c = {.ob = ob, .name = name, .report = report, .now = now, .send_id = send_id};
+    if (!report_meaning(&c))
+        return KZ_OK;
     kz_status rc = qstore_outbox_commit(ob->q, report_tx, &c, err); /* before the SIM delete */
     if (rc == KZ_OK)
         ob->nsent = 0;
     return rc;
+}
+
+kz_status outbox_reports_begin(outbox *ob, kz_err *err)
+{
+    return sent_tx(ob->q, ob, err);
+}
+
+kz_status outbox_report_in_tx(outbox *ob, const char *name, uint64_t send_id,
+                              const sms_message *report, int64_t now, kz_err *err)
+{
+    report_ctx c = {.ob = ob, .name = name, .report = report, .now = now, .send_id = send_id};
+    if (!report_meaning(&c))
+        return KZ_OK;
+    kz_status rc = qstore_inbox_savepoint(ob->q, QSTORE_SP_OPEN, err);
+    if (rc != KZ_OK)
+        return rc;
+    rc = report_only_tx(ob->q, &c, err);
+    kz_err undo_err;
+    kz_err_clear(&undo_err);
+    kz_status sp = qstore_inbox_savepoint(ob->q, rc == KZ_OK ? QSTORE_SP_KEEP : QSTORE_SP_UNDO,
+                                          rc == KZ_OK ? err : &undo_err);
+    return rc != KZ_OK ? rc : sp;
+}
+
+void outbox_reports_committed(outbox *ob)
+{
+    ob->nsent = 0;
 }
 
 kz_status outbox_housekeeping(outbox *ob, int64_t now, kz_err *err)

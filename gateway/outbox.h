@@ -86,11 +86,24 @@ kz_status outbox_on_sent(outbox *ob, const char *name, uint64_t send_id, kz_stat
                          int cms_error, bool retryable, int64_t now, kz_err *err);
 
 /*
- * A status report (on_status_report). Commits before returning KZ_OK, so the
- * driver may then delete it from the SIM.
+ * A status report (on_status_report, not held). Commits before returning
+ * KZ_OK, so the driver may then delete it from the SIM.
  */
 kz_status outbox_on_report(outbox *ob, const char *name, uint64_t send_id,
                            const sms_message *report, int64_t now, kz_err *err);
+
+/*
+ * Group commit of a turn's reports (the modem holds them, modem_sms_held),
+ * inside the caller's open transaction: outbox_reports_begin writes the sends
+ * confirmed so far (a report matches 'sent' parts only); outbox_report_in_tx
+ * records one report in its own savepoint (a failure undoes that report only
+ * and is returned); after the COMMIT, outbox_reports_committed (the confirmed
+ * sends are on disk). A report recorded twice changes nothing the second time.
+ */
+kz_status outbox_reports_begin(outbox *ob, kz_err *err);
+kz_status outbox_report_in_tx(outbox *ob, const char *name, uint64_t send_id,
+                              const sms_message *report, int64_t now, kz_err *err);
+void outbox_reports_committed(outbox *ob);
 
 /* Commit the successful outcomes outbox_on_sent kept in memory (one transaction). */
 kz_status outbox_flush(outbox *ob, kz_err *err);

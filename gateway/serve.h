@@ -52,6 +52,8 @@ typedef struct kz_daemon {
     struct serve_http *http;      /* gateway/serve_http.c; NULL: no [http] listen */
     struct held_part *held;       /* gateway/serve_inbox.c: this turn's parts, not committed */
     size_t nheld, held_cap;
+    struct held_report *reports;  /* gateway/serve_reports.c: this turn's reports, not committed */
+    size_t nreports, reports_cap;
     int64_t inbox_last_id;        /* newest inbound message handed over (for the log) */
 } kz_daemon;
 
@@ -180,6 +182,29 @@ kz_status serve_inbox_deliver(void *ctx, const inbox_msg *m, int64_t *message_id
 
 /* Free the held parts' array (serve_modems_close calls it, after the last modem). */
 void serve_inbox_free(kz_daemon *d);
+
+/* ---- serve_reports.c ---- */
+
+/* on_status_report for a report the modem holds (modem_sms_held): kept for this turn's commit. */
+kz_status serve_reports_hold(kz_daemon *d, serve_modem *sm, uint64_t send_id,
+                             const sms_message *report, int64_t now);
+
+/*
+ * Inside serve_inbox_run's transaction: the confirmed sends, then each held
+ * report in its own savepoint. failed[k] is set for modem k when one of its
+ * reports was not recorded (its held work is left on the SIM). A database
+ * error outside the savepoints is returned: the group fails.
+ */
+kz_status serve_reports_tx(kz_daemon *d, bool failed[], kz_err *err);
+
+/* The group was not committed: each report alone (failed[k] as above). */
+void serve_reports_one_by_one(kz_daemon *d, bool failed[]);
+
+/* After the group's commit, or after one_by_one: forget the reports. */
+void serve_reports_done(kz_daemon *d, bool committed);
+
+/* Free the held reports' array. */
+void serve_reports_free(kz_daemon *d);
 
 /* ---- serve_conv.c ---- */
 

@@ -1,13 +1,14 @@
 /*
- * serve_inbox.c - group commit of the daemon's inbound SMS. The parts the
- * modems read in one loop turn are held (the AT driver keeps them on the SIM,
- * modem_hold_deletes); after the turn's I/O they are stored, every set they
- * complete is handed over (the conversation answers inside the same
- * transaction), and all of it is committed at once. Only then may the modems
- * delete them. If the group fails, each part is committed alone and the sets
- * are handed over in inbox_process's own transaction, so one bad part never
- * keeps the others: a part that cannot be stored stays on the SIM for the
- * next sweep.
+ * serve_inbox.c - group commit of the daemon's inbound SMS and delivery
+ * reports. The parts and reports the modems read in one loop turn are held
+ * (the AT driver keeps them on the SIM, modem_hold_deletes); after the turn's
+ * I/O they are stored (each report in its own savepoint, serve_reports.c),
+ * every set they complete is handed over (the conversation answers inside the
+ * same transaction), and all of it is committed at once. Only then may the
+ * modems delete them. If the group fails, each part and report is committed
+ * alone and the sets are handed over in inbox_process's own transaction, so
+ * one bad part never keeps the others: a part or report that cannot be
+ * stored stays on the SIM for the next sweep.
  * Owns: the held parts of a turn and the order commit -> delete. Never
  * deletes anything itself (the modems do, on modem_release_held), never
  * answers anyone (inbox.c and the conversation do).
@@ -68,14 +69,17 @@ static kz_status store_part(kz_daemon *d, const struct held_part *p, kz_err *err
     return inbox_on_sms(d->ib, modem_name(p->sm->m), &msg, p->pdu, p->len, p->at, &ready, err);
 }
 
-/* The turn's parts and every ready set, in one transaction. */
-static kz_status group(kz_daemon *d, int64_t now, int *handed, int *fallback, kz_err *err)
+/* The turn's parts, reports and every ready set, in one transaction. */
+static kz_status group(kz_daemon *d, int64_t now, int *handed, int *fallback, bool failed[],
+                       kz_err *err)
 {
     kz_status rc = store_begin(d->st, err);
     if (rc != KZ_OK)
         return rc;
     for (size_t i = 0; i < d->nheld && rc == KZ_OK; i++)
         rc = store_part(d, &d->held[i], err);
+    if (rc == KZ_OK)
+        rc = serve_reports_tx(d, failed, err);
     if (rc == KZ_OK)
         rc = inbox_process_tx(d->ib, now, handed, fallback, err);
     if (rc == KZ_OK)
@@ -84,7 +88,18 @@ static kz_status group(kz_daemon *d, int64_t now, int *handed, int *fallback, kz
     return rc;
 }
 
-/* The group failed: each part alone; a modem whose parts all went in may delete them. */
+/* Committed: a modem whose held parts and reports all went in may delete them. */
+static void release(kz_daemon *d, const bool failed[])
+{
+    for (size_t k = 0; k < d->nmodems; k++) {
+        if (failed[k])
+            modem_forget_held(d->modems[k]->m);
+        else
+            modem_release_held(d->modems[k]->m);
+    }
+}
+
+/* The group failed: each part and report alone. */
 static void one_by_one(kz_daemon *d, int64_t now, int *handed, int *fallback)
 {
     bool failed[CFG_MAX_MODEMS] = {false};
@@ -98,12 +113,8 @@ static void one_by_one(kz_daemon *d, int64_t now, int *handed, int *fallback)
         for (size_t k = 0; k < d->nmodems; k++)
             failed[k] = failed[k] || d->modems[k] == d->held[i].sm;
     }
-    for (size_t k = 0; k < d->nmodems; k++) {
-        if (failed[k])
-            modem_forget_held(d->modems[k]->m);
-        else
-            modem_release_held(d->modems[k]->m);
-    }
+    serve_reports_one_by_one(d, failed);
+    release(d, failed);
     kz_err err;
     kz_err_clear(&err);
     if (inbox_process(d->ib, now, handed, fallback, &err) != KZ_OK)
@@ -120,21 +131,23 @@ static int64_t wall_ms(void)
 void serve_inbox_run(kz_daemon *d, int64_t now)
 {
     int handed = 0, fallback = 0;
-    size_t parts = d->nheld;
+    size_t parts = d->nheld, reports = d->nreports;
+    bool failed[CFG_MAX_MODEMS] = {false};
     kz_err err;
     kz_err_clear(&err);
-    if (group(d, now, &handed, &fallback, &err) == KZ_OK) {
-        for (size_t k = 0; k < d->nmodems; k++)
-            modem_release_held(d->modems[k]->m);
-        if (parts || handed)
-            log_debug("inbox: %zu part(s) stored, %d message(s) handled, one commit at %lld ms"
-                      " (messages up to %lld)", parts, handed, (long long)wall_ms(),
-                      (long long)d->inbox_last_id);
+    if (group(d, now, &handed, &fallback, failed, &err) == KZ_OK) {
+        serve_reports_done(d, true);
+        release(d, failed);
+        if (parts || reports || handed)
+            log_debug("inbox: %zu part(s) and %zu report(s) stored, %d message(s) handled, one "
+                      "commit at %lld ms (messages up to %lld)", parts, reports, handed,
+                      (long long)wall_ms(), (long long)d->inbox_last_id);
     } else {
-        log_warn("inbox: %zu part(s) and the ready messages not committed together (%s): "
-                 "one by one", parts, err.msg);
+        log_warn("inbox: %zu part(s), %zu report(s) and the ready messages not committed "
+                 "together (%s): one by one", parts, reports, err.msg);
         handed = fallback = 0;
         one_by_one(d, now, &handed, &fallback);
+        serve_reports_done(d, false);
     }
     serve_inbox_free(d); /* nothing held between turns (an idle daemon keeps no buffer) */
     if (fallback)
@@ -145,6 +158,7 @@ void serve_inbox_run(kz_daemon *d, int64_t now)
 
 void serve_inbox_free(kz_daemon *d)
 {
+    serve_reports_free(d);
     free(d->held);
     d->held = NULL;
     d->nheld = d->held_cap = 0;

@@ -1,9 +1,9 @@
 /*
  * serve_modems.c - the daemon's modems: creating them from [modem NAME]
- * sections, their callbacks (inbound parts to the inbox, held for the turn's
- * group commit when the driver allows it (serve_inbox.c); outcomes and
- * reports to the outbox, states and events to the log), reloads and the
- * status snapshots `kazi status` reads.
+ * sections, their callbacks (inbound parts to the inbox and reports to the
+ * outbox, held for the turn's group commit when the driver allows it
+ * (serve_inbox.c, serve_reports.c); outcomes to the outbox, states and
+ * events to the log), reloads and the status snapshots `kazi status` reads.
  * Owns: serve_modem objects. Never logs a PIN (the driver never reports it,
  * and the configuration's copy is only passed to modem_new).
  */
@@ -15,17 +15,21 @@
 #include "serve.h"
 #include "serve_pay.h"
 
+/* A held part or report kept for the turn's commit (st KZ_OK), or left on the SIM. */
+static kz_status kept(const modem *m, kz_status st, const char *what)
+{
+    if (st != KZ_OK)
+        log_error("modem %s: %s not kept for the commit (left on the SIM): %s", modem_name(m),
+                  what, kz_strerror(st));
+    return st;
+}
+
 static kz_status on_sms(void *ctx, modem *m, const sms_message *msg, const uint8_t *pdu,
                         size_t pdu_len)
 {
     serve_modem *sm = ctx;
-    if (modem_sms_held(m)) { /* committed with the turn's others, then deleted */
-        kz_status held = serve_inbox_hold(sm->d, sm, pdu, pdu_len, serve_now());
-        if (held != KZ_OK)
-            log_error("modem %s: inbound SMS not kept for the commit (left on the SIM): %s",
-                      modem_name(m), kz_strerror(held));
-        return held;
-    }
+    if (modem_sms_held(m)) /* committed with the turn's others, then deleted */
+        return kept(m, serve_inbox_hold(sm->d, sm, pdu, pdu_len, serve_now()), "inbound SMS");
     kz_err err;
     kz_err_clear(&err);
     bool ready = false;
@@ -45,6 +49,9 @@ static kz_status on_sms(void *ctx, modem *m, const sms_message *msg, const uint8
 static kz_status on_report(void *ctx, modem *m, uint64_t send_id, const sms_message *report)
 {
     serve_modem *sm = ctx;
+    if (modem_sms_held(m)) /* committed with the turn's others, then deleted */
+        return kept(m, serve_reports_hold(sm->d, sm, send_id, report, serve_now()),
+                    "status report");
     kz_err err;
     kz_err_clear(&err);
     kz_status rc = outbox_on_report(sm->d->ob, modem_name(m), send_id, report, serve_now(), &err);
@@ -200,7 +207,7 @@ int serve_modems_open(kz_daemon *d)
 
 void serve_modem_close(kz_daemon *d, size_t i)
 {
-    if (d->nheld)
+    if (d->nheld || d->nreports)
         serve_inbox_run(d, serve_now()); /* its held parts are committed before it goes */
     serve_modem *sm = d->modems[i];
     kz_err err;

@@ -100,7 +100,9 @@ typedef struct modem_callbacks {
     /*
      * A status report; send_id is the id given to modem_send_pdu for the
      * message whose reference and recipient match, or 0 if none is known.
-     * Same commit-then-delete contract as on_sms.
+     * Same commit-then-delete contract as on_sms, modem_sms_held included
+     * (a held report may be committed later, before modem_release_held).
+     * The receiver must tolerate the same report again after a crash.
      */
     kz_status (*on_status_report)(void *ctx, modem *m, uint64_t send_id,
                                   const sms_message *report);
@@ -191,15 +193,20 @@ void modem_restart(modem *m);
 
 /* Name from the config ("m1"). */
 /*
- * Group commit of inbound parts (AT and kannel drivers; false for the gammu
- * driver, which keeps commit-then-delete per part; for kannel "deleted" means
- * the sms-service request is answered 200, "left on the SIM" a 500). With deletes held, an SMS-DELIVER
- * read from storage whose on_sms returned KZ_OK is kept on the SIM until
- * modem_release_held (the receiver has now committed every held part: they are
- * deleted) or modem_forget_held (it has not: they stay on the SIM and the next
- * sweep reads them again). Inside on_sms, modem_sms_held says whether this part
- * will be held (the receiver may return KZ_OK and commit it later, before
- * calling modem_release_held) or not (+CMT, status reports: commit first).
+ * Group commit of inbound parts and status reports (AT and kannel drivers;
+ * false for the gammu driver, which keeps commit-then-delete per part; for
+ * kannel "deleted" means the sms-service or dlr-url request is answered 200,
+ * "left on the SIM" a 500). With deletes held, an SMS-DELIVER or
+ * SMS-STATUS-REPORT read from storage whose callback returned KZ_OK is kept
+ * on the SIM until modem_release_held (the receiver has now committed every
+ * held one: they are deleted) or modem_forget_held (it has not: they stay on
+ * the SIM and the next sweep reads them again); a +CDS report is held too,
+ * its AT+CNMA waiting the same way (AT+CNMA=2 on forget: the network offers
+ * it again; without +CSMS service 1 there is no acknowledgement, and a report
+ * forgotten is lost, as one whose commit failed). Inside on_sms or
+ * on_status_report, modem_sms_held says whether this one will be held (the
+ * receiver may return KZ_OK and commit it later, before calling
+ * modem_release_held) or not (+CMT: commit first).
  */
 bool modem_hold_deletes(modem *m, bool on);
 bool modem_sms_held(const modem *m);

@@ -126,6 +126,7 @@ struct modem {
     pending_del dels[MODEM_DEL_MAX];
     bool hold_deletes;    /* modem_hold_deletes: the receiver commits a turn's parts at once */
     bool handing_held;    /* inside on_sms for a part that will be held (modem_sms_held) */
+    int cds_held;         /* +CDS reports handed over held: their AT+CNMA waits for the release */
     bool read_pending;    /* an AT+CMGR or AT+CMGL=0 for new messages is queued */
     int64_t read_since;   /* when it was queued (a lost answer frees the slot after a while) */
     bool unread_more;     /* a +CMTI came meanwhile: list the unread ones next */

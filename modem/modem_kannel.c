@@ -8,8 +8,8 @@
  * SIM; while the receiver holds deletes (modem_sms_held), its completion
  * waits for modem_release_held (committed: 200) or modem_forget_held (not:
  * Kannel retries), which is this driver's "delete from the SIM after the
- * commit". A report that comes before its send's outcome waits for that
- * outcome. Nothing here waits for a verdict: a ticket queued is the
+ * commit"; a delivery report is handed over and answered the same way. A
+ * report that comes before its send's outcome waits for that outcome. Nothing here waits for a verdict: a ticket queued is the
  * modem's, and every one ends in exactly one completion (stopping the modem
  * completes those left).
  * Owns the registry, the tickets, the worker's lifetime and the queues. Callbacks run only from modem_on_io and modem_tick; the loop-thread
@@ -275,6 +275,18 @@ static bool inflight_has(const struct modem_kannel *k, uint64_t id)
     return false;
 }
 
+/* Answer t now, or (handed over held) at modem_release_held / modem_forget_held. */
+static void keep_or_answer(modem *m, kn_ticket *t, kz_status st, bool held)
+{
+    struct modem_kannel *k = m->kn;
+    if (st != KZ_OK || !held) {
+        verdict(k, t, st);
+        return;
+    }
+    t->next = k->held;
+    k->held = t;
+}
+
 static void do_report(modem *m, kn_ticket *t)
 {
     sms_message rep;
@@ -282,15 +294,17 @@ static void do_report(modem *m, kn_ticket *t)
     rep.type = SMS_STATUS_REPORT;
     rep.status = (uint8_t)t->tp_st;
     snprintf(rep.address.text, sizeof rep.address.text, "%s", t->to);
+    bool held = m->hold_deletes;
+    m->handing_held = held;
     kz_status st = m->cb.on_status_report
                        ? m->cb.on_status_report(m->cb.ctx, m, t->send_id, &rep)
                        : KZ_ERR_STATE;
-    verdict(m->kn, t, st);
+    m->handing_held = false;
+    keep_or_answer(m, t, st, held);
 }
 
 static void do_message(modem *m, kn_ticket *t)
 {
-    struct modem_kannel *k = m->kn;
     bool held = m->hold_deletes;
     kz_status st = KZ_OK;
     for (size_t i = 0; i < t->npdu && st == KZ_OK; i++) {
@@ -312,12 +326,7 @@ static void do_message(modem *m, kn_ticket *t)
     }
     if (st == KZ_OK)
         m->st.received++;
-    if (st != KZ_OK || !held) {
-        verdict(k, t, st);
-        return;
-    }
-    t->next = k->held; /* answered at modem_release_held / modem_forget_held */
-    k->held = t;
+    keep_or_answer(m, t, st, held);
 }
 
 static void do_ticket(modem *m, kn_ticket *t)

@@ -27,6 +27,7 @@ void modem_close_port(modem *m)
     m->poll_inflight = 0;
     m->sweep_inflight = false;
     m->send_inflight = false;
+    m->cds_held = 0; /* an AT+CNMA would reach a new session: the network offers it again */
     m->boot_until = m->init_wait_until = m->pin_recheck = MODEM_NEVER;
     modem_tx_fail_all(m, KZ_ERR_IO, "the modem's port was closed");
     modem_ussd_end(m, KZ_ERR_IO);

@@ -4,8 +4,8 @@
  * +CDSI (AT+CMGR for one, one AT+CMGL=0 listing for a burst), full AT+CMGL=4
  * sweeps, +CMT/+CDS routed directly, and deleting a message only after the
  * receiver's callback returned KZ_OK - or, while deletes are held for the
- * receiver's group commit, only after modem_release_held; deletes go out
- * several to a command line.
+ * receiver's group commit, only after modem_release_held (a +CDS report's
+ * AT+CNMA likewise); deletes go out several to a command line.
  * Owns the table of committed-but-not-yet-deleted messages, keyed by SIM
  * index and a hash of the PDU, so a committed message is never handed over
  * twice and a delete is never aimed at a different message that reused its
@@ -196,7 +196,8 @@ static void stored_message(modem *m, int index, int len, const char *hex, size_t
     }
     if (!del_room(m))
         return; /* too many deletes outstanding: the next sweep takes it */
-    bool hold = m->hold_deletes && msg.type == SMS_DELIVER;
+    bool hold = m->hold_deletes &&
+                (msg.type == SMS_DELIVER || msg.type == SMS_STATUS_REPORT);
     m->handing_held = hold;
     kz_status st = hand_over(m, &msg, pdu, n);
     m->handing_held = false;
@@ -383,6 +384,17 @@ void modem_sweep_if_full(modem *m)
 
 /* ---- +CMT / +CDS routed directly ---- */
 
+/*
+ * Phase 2+: the network keeps a +CMT/+CDS until we acknowledge it (TS 27.005
+ * 3.4.4); AT+CNMA=2 refuses it, so it comes again later. Never repeated
+ * blindly: a second AT+CNMA could acknowledge the next message unread.
+ */
+static void cnma(modem *m, bool committed)
+{
+    modem_job_submit(m, committed ? "AT+CNMA" : "AT+CNMA=2", NULL, JOB_PROBE,
+                     modem_cmd_timeout(m), NULL, 0, true);
+}
+
 static void direct_message(modem *m, const at_urc_msg *u)
 {
     at_msg_header h;
@@ -395,13 +407,20 @@ static void direct_message(modem *m, const at_urc_msg *u)
         modem_event(m, 0, "%s: unreadable message routed directly: lost", what);
         return;
     }
+    /* A +CDS report joins the receiver's group commit: its AT+CNMA (service 1)
+     * waits for modem_release_held, and the network offers no other +CMT/+CDS
+     * until then. Without AT+CNMA it is no less safe than a commit first: a
+     * crash before the commit loses it either way. A +CMT commits first. */
+    bool hold = m->hold_deletes && msg.type == SMS_STATUS_REPORT;
+    m->handing_held = hold;
     kz_status st = hand_over(m, &msg, pdu, n);
+    m->handing_held = false;
+    if (st == KZ_OK && hold) {
+        m->cds_held++;
+        return;
+    }
     if (m->csms_service == 1) {
-        /* phase 2+: the network keeps the message until we acknowledge it (TS 27.005
-         * 3.4.4); =2 refuses it, so it comes again later. Never repeated blindly:
-         * a second AT+CNMA could acknowledge the next message unread. */
-        modem_job_submit(m, st == KZ_OK ? "AT+CNMA" : "AT+CNMA=2", NULL, JOB_PROBE,
-                         modem_cmd_timeout(m), NULL, 0, true);
+        cnma(m, st == KZ_OK);
         return;
     }
     if (st != KZ_OK)
@@ -517,6 +536,9 @@ void modem_release_held(modem *m)
         modem_kannel_release(m, true); /* committed: their HTTP requests get their 200 */
         return;
     }
+    if (m->cds_held && m->csms_service == 1 && m->port)
+        cnma(m, true);
+    m->cds_held = 0;
     pending_del *line[MODEM_DEL_PER_LINE];
     size_t n = 0, per_line = m->cmgd_one_per_line ? 1 : MODEM_DEL_PER_LINE;
     for (size_t i = 0; i < MODEM_DEL_MAX; i++) {
@@ -542,6 +564,12 @@ void modem_forget_held(modem *m)
         modem_kannel_release(m, false); /* not committed: Kannel sends them again */
         return;
     }
+    if (m->cds_held && m->csms_service == 1 && m->port)
+        cnma(m, false); /* the network offers it again */
+    else if (m->cds_held)
+        modem_event(m, 0, "%d +CDS report(s) routed directly and not committed: lost",
+                    m->cds_held);
+    m->cds_held = 0;
     bool any = false;
     for (size_t i = 0; i < MODEM_DEL_MAX; i++) {
         pending_del *d = &m->dels[i];

@@ -96,7 +96,7 @@ kz_status qstore_inbox_record(kz_queue *q, const char *peer, const char *body, i
 /* Parts waiting to be handed over (for `kazi status`). */
 kz_status qstore_inbox_waiting(kz_queue *q, int64_t *n, kz_err *err);
 
-/* One set's savepoint inside the caller's transaction (group commit of a turn's sets). */
+/* One set's (or report's) savepoint inside the caller's transaction (a turn's group commit). */
 typedef enum qstore_savepoint {
     QSTORE_SP_OPEN,    /* SAVEPOINT */
     QSTORE_SP_KEEP,    /* RELEASE: the set's writes join the transaction */

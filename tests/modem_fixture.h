@@ -27,6 +27,7 @@ typedef struct tctx {
     int on_sim_at_commit; /* commits that found their PDU still stored */
     char last_text[512];
     int reports;
+    int reports_held;     /* on_status_report calls told the report is held */
     uint64_t report_id;
     uint8_t report_status;
     /* sends */
@@ -85,9 +86,9 @@ static inline kz_status on_sms(void *ctx, modem *m, const sms_message *msg, cons
 
 static inline kz_status on_report(void *ctx, modem *m, uint64_t send_id, const sms_message *r)
 {
-    (void)m;
     tctx *t = ctx;
     t->reports++;
+    t->reports_held += modem_sms_held(m);
     t->report_id = send_id;
     t->report_status = r->status;
     return KZ_OK;
@@ -141,6 +142,19 @@ static inline void on_event(void *ctx, modem *m, int level, const char *msg)
         fprintf(stderr, "event %d: %s\n", level, msg);
 }
 
+/* A new driver on t's simulator (at setup, or after a crash dropped the last one). */
+static inline int open_modem(tctx *t, modem_config *mcfg)
+{
+    kz_err err;
+    mcfg->name = "m1";
+    mcfg->port = t->sp.link;
+    modem_callbacks cb = {.ctx = t, .on_sms = on_sms, .on_status_report = on_report,
+                          .on_sent = on_sent, .on_ussd = on_ussd, .on_state = on_state,
+                          .on_event = on_event};
+    t->m = modem_new(mcfg, &cb, &err);
+    return t->m ? 0 : -1;
+}
+
 static inline int setup(tctx *t, const sim_config *scfg, modem_config *mcfg)
 {
     memset(t, 0, sizeof *t);
@@ -149,13 +163,7 @@ static inline int setup(tctx *t, const sim_config *scfg, modem_config *mcfg)
     sim_engine *e = sim_new(scfg, (uint64_t)t->now, &err);
     if (!e || simpty_open(&t->sp, e, (uint64_t)t->now) != 0)
         return -1;
-    mcfg->name = "m1";
-    mcfg->port = t->sp.link;
-    modem_callbacks cb = {.ctx = t, .on_sms = on_sms, .on_status_report = on_report,
-                          .on_sent = on_sent, .on_ussd = on_ussd, .on_state = on_state,
-                          .on_event = on_event};
-    t->m = modem_new(mcfg, &cb, &err);
-    return t->m ? 0 : -1;
+    return open_modem(t, mcfg);
 }
 
 static inline void teardown(tctx *t)

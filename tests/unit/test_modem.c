@@ -4,7 +4,7 @@
  * PIN handling (never reported), send with TP-MR, receive with delete only
  * after commit (a receiver that refuses once), status reports matched to
  * send_id, a USSD menu walk, cancel and timeout, a full SIM, deletes held
- * for the group commit, +CMT routing. The recovery from faults is
+ * for the group commit (inbound parts, +CDSI and +CDS reports), +CMT routing. The recovery from faults is
  * test_modem_recovery.c; the shared fixture tests/modem_fixture.h.
  * Never sleeps or reads the real clock.
  */
@@ -329,6 +329,102 @@ static void test_held_deletes(void)
     teardown(&t);
 }
 
+/*
+ * Group commit of status reports: a report stored with +CDSI is handed over
+ * held and stays on the SIM until modem_release_held; forgotten, a sweep
+ * reads it again; a driver dropped before the release (a crash before the
+ * commit) leaves it on the SIM, and the next driver hands it over again.
+ */
+static void test_held_reports(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.cnmi_mode = SIM_CNMI_CDSI;
+    sc.report_delay_ms = 1000;
+    modem_config mc;
+    fast_config(&mc);
+    mc.sweep_interval_ms = 3600000;
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    settle(&t);
+    KT_CHECK(modem_hold_deletes(t.m, true), "deletes held");
+    sms_pdu p;
+    encode("+254711000321", "report held", true, &p);
+    for (uint64_t id = 51; id <= 53; id++)
+        modem_send_pdu(t.m, id, &p);
+    run_until(&t, &t.reports, 3, 5000);
+    run_for(&t, 2000);
+    KT_CHECK(t.reports == 3 && t.reports_held == 3, "3 reports handed over, each held (%d, %d)",
+             t.reports, t.reports_held);
+    KT_CHECK(sim_stored(t.sp.e) == 3, "all on the SIM before the release (%zu)",
+             sim_stored(t.sp.e));
+    modem_forget_held(t.m);
+    run_until(&t, &t.reports, 6, 5000);
+    KT_CHECK(t.reports == 6 && sim_stored(t.sp.e) == 3,
+             "forgotten: read again by a sweep, still on the SIM (%d, %zu)", t.reports,
+             sim_stored(t.sp.e));
+    modem_free(t.m); /* a crash before the commit: nothing released */
+    t.m = NULL;
+    KT_CHECK(sim_stored(t.sp.e) == 3, "the crash left them on the SIM (%zu)", sim_stored(t.sp.e));
+    fast_config(&mc);
+    mc.sweep_interval_ms = 3600000;
+    if (open_modem(&t, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "the driver again");
+        teardown(&t);
+        return;
+    }
+    modem_hold_deletes(t.m, true);
+    run_until(&t, &t.reports, 9, 5000);
+    KT_CHECK(t.reports == 9 && t.reports_held == 9, "handed over again after the restart (%d)",
+             t.reports);
+    modem_release_held(t.m);
+    run_for(&t, 5000);
+    KT_CHECK(sim_stored(t.sp.e) == 0, "deleted once released (%zu)", sim_stored(t.sp.e));
+    teardown(&t);
+}
+
+/* A +CDS report is held too: its AT+CNMA waits for the release (AT+CNMA=2 on forget). */
+static void test_held_cds(void)
+{
+    tctx t;
+    sim_config sc;
+    sim_config_init(&sc);
+    sc.cnmi_mode = SIM_CNMI_CMT;
+    sc.csms_service = 1;
+    sc.report_delay_ms = 1000;
+    modem_config mc;
+    fast_config(&mc);
+    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
+        KT_CHECK(0, "setup");
+        return;
+    }
+    settle(&t);
+    modem_hold_deletes(t.m, true);
+    sms_pdu p;
+    encode("+254711000322", "report by +CDS, held", true, &p);
+    modem_send_pdu(t.m, 61, &p);
+    g_max_jump = 100; /* well inside the network's wait for the acknowledgement */
+    run_until(&t, &t.reports, 1, 5000);
+    KT_CHECK(t.reports == 1 && t.reports_held == 1, "the +CDS report handed over held (%d)",
+             t.reports_held);
+    sim_stats st;
+    modem_forget_held(t.m); /* AT+CNMA=2: the network offers it again */
+    run_until(&t, &t.reports, 2, 20000);
+    KT_CHECK(t.reports == 2 && t.reports_held == 2, "refused, offered again (%d)", t.reports);
+    modem_release_held(t.m);
+    for (int i = 0; i < 30; i++)
+        step(&t);
+    sim_get_stats(t.sp.e, &st);
+    KT_CHECK(st.acks_missed == 0 && st.queued == 0 && t.reports == 2,
+             "acknowledged after the release (%lu missed, %zu queued, %d reports)",
+             st.acks_missed, st.queued, t.reports);
+    g_max_jump = INT64_MAX;
+    teardown(&t);
+}
+
 /* +CIEV: "SMSFULL",1 makes the driver sweep at once (no poll, no periodic sweep for an hour). */
 static void test_ciev_sweep(void)
 {
@@ -452,6 +548,8 @@ int main(void)
     test_sim_full();
     test_ciev_sweep();
     test_held_deletes();
+    test_held_reports();
+    test_held_cds();
     test_cmt_routing();
     return kt_report();
 }

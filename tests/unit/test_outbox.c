@@ -5,8 +5,9 @@
  * TP-MR), retries with exponential backoff, permanent failure, the attempt
  * limit, the daily cap per SIM, quiet hours for unsolicited messages, the
  * operator-prefix preference, multipart parts kept on one SIM, a refused send
- * rolled back, the after-crash rule, and a timed-out try kept on record after
- * later failures. Reads results back with plain SQL.
+ * rolled back, the after-crash rule, a timed-out try kept on record after
+ * later failures, and a turn's reports in one commit (stored once when
+ * offered again). Reads results back with plain SQL.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -201,6 +202,81 @@ static void test_send_and_deliver(void)
     KT_CHECK(outbox_on_report(ob, "m1", 0, &rep, T0 + 103, NULL) == KZ_OK, "report by mr");
     msg_state(id2, s, sizeof s);
     KT_STREQ(s, "failed", "undeliverable by report");
+    outbox_free(ob);
+    close_db();
+}
+
+/* The reports of one turn in the caller's transaction (the daemon's group commit);
+ * before its end another connection still sees `before` parts delivered. */
+static void report_group(outbox *ob, const uint64_t *ids, int n, int64_t now, int before,
+                         bool commit)
+{
+    kz_err err;
+    kz_err_clear(&err);
+    KT_CHECK(store_begin(st, &err) == KZ_OK, "begin: %s", err.msg);
+    KT_CHECK(outbox_reports_begin(ob, &err) == KZ_OK, "the confirmed sends: %s", err.msg);
+    for (int i = 0; i < n; i++) {
+        sms_message rep;
+        memset(&rep, 0, sizeof rep);
+        rep.type = SMS_STATUS_REPORT;
+        rep.mr = (uint8_t)(10 + i);
+        snprintf(rep.address.text, sizeof rep.address.text, "+25471100020%d", i);
+        KT_CHECK(outbox_report_in_tx(ob, "m1", ids ? ids[i] : 0, &rep, now, &err) == KZ_OK,
+                 "report %d: %s", i, err.msg);
+    }
+    KT_CHECK(sql_int("SELECT count(*) FROM outbox_parts WHERE state = 'delivered'") == before,
+             "nothing visible before the commit");
+    if (!commit) {
+        store_rollback(st); /* a crash before the commit */
+        return;
+    }
+    KT_CHECK(store_commit(st, &err) == KZ_OK, "commit: %s", err.msg);
+    outbox_reports_committed(ob);
+}
+
+/*
+ * Reports of one turn share one commit (nothing is visible before it, the
+ * sends confirmed in memory go in with them); a rollback (a crash before the
+ * commit) stores nothing and the same reports offered again are stored once;
+ * offered a third time (by TP-MR, as after a restart) they change nothing.
+ */
+static void test_report_group(void)
+{
+    open_db();
+    settings_default();
+    outbox *ob = outbox_new(q, &set);
+    fake f = {.ready = true};
+    outbox_attach(ob, "m1", &f, &fake_ops, 0, "");
+    int64_t msg[3];
+    for (int i = 0; i < 3; i++) {
+        char to[32];
+        snprintf(to, sizeof to, "+25471100020%d", i);
+        msg[i] = enqueue(to, "Habari", false);
+    }
+    KT_CHECK(pump(ob, T0) == 3, "three parts handed");
+    uint64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        ids[i] = f.ids[i];
+        outbox_on_sent(ob, "m1", ids[i], KZ_OK, 10 + i, -1, false, T0 + 1, NULL);
+    }
+    report_group(ob, ids, 3, T0 + 2, 0, false);
+    KT_CHECK(sql_int("SELECT count(*) FROM outbox_parts WHERE state = 'sending'") == 3,
+             "rolled back: the parts still 'sending'");
+    report_group(ob, ids, 3, T0 + 3, 0, true);
+    KT_CHECK(sql_int("SELECT count(*) FROM outbox_parts WHERE state = 'delivered'") == 3,
+             "offered again: all three delivered in one commit");
+    char s[16];
+    msg_state(msg[2], s, sizeof s);
+    KT_STREQ(s, "delivered", "the message too");
+    int64_t sent = sql_int("SELECT sent FROM sms_counts WHERE modem = 'm1'");
+    int64_t at = sql_int("SELECT max(updated_at) FROM outbox_parts");
+    report_group(ob, NULL, 3, T0 + 50, 3, true);
+    KT_CHECK(sql_int("SELECT count(*) FROM outbox_parts WHERE state = 'delivered'") == 3 &&
+                 sql_int("SELECT max(updated_at) FROM outbox_parts") == at &&
+                 sql_int("SELECT max(updated_at) FROM messages WHERE id <= 3") < T0 + 50,
+             "the same reports again change nothing");
+    KT_CHECK(sql_int("SELECT sent FROM sms_counts WHERE modem = 'm1'") == sent && sent == 3,
+             "nothing counted twice (%lld)", (long long)sent);
     outbox_free(ob);
     close_db();
 }
@@ -537,5 +613,6 @@ int main(void)
     test_refused_and_unencodable();
     test_after_crash();
     test_group_commit();
+    test_report_group();
     return kt_report();
 }
