@@ -71,6 +71,13 @@ const char *http_request_query(const http_request *r, const char *key);
 /* A cookie's value, or NULL. */
 const char *http_request_cookie(const http_request *r, const char *name);
 
+/*
+ * Is given (what a client sent: a password, token, secret or session id)
+ * the same bytes as want? The time depends on given's length only, never on
+ * where the first difference is (gateway/http_secret.c).
+ */
+bool http_secret_equal(const char *given, const char *want);
+
 /* A form field by name (the first with that name), or NULL. */
 const http_field *http_request_field(const http_request *r, const char *name);
 

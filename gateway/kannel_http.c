@@ -21,25 +21,12 @@
 
 #include "http_server.h"
 #include "log.h"
+#include "modem.h"
 #include "modem_kannel.h"
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
 #define WAIT_MS 5000  /* for the loop's commit; a 503 after it (smsbox retries) */
 #define TRY_AGAIN "not stored, try again"
-#define SECRET_MAX 64
-
-/* Same bytes? The time depends on SECRET_MAX only. */
-static bool same_secret(const char *given, const char *want)
-{
-    char a[SECRET_MAX + 1] = {0}, b[SECRET_MAX + 1] = {0};
-    size_t la = strlen(given), lb = strlen(want);
-    memcpy(a, given, la < SECRET_MAX ? la : SECRET_MAX);
-    memcpy(b, want, lb < SECRET_MAX ? lb : SECRET_MAX);
-    unsigned diff = (la != lb) | (la > SECRET_MAX);
-    for (size_t i = 0; i < sizeof a; i++)
-        diff |= (unsigned)(a[i] ^ b[i]);
-    return diff == 0;
-}
 
 /* "/kannel/NAME/WHAT" into name and what; false for any other shape. */
 static bool split_path(const char *path, char *name, size_t ncap, const char **what)
@@ -143,8 +130,9 @@ static void dlr_done(void *ctx, kz_status st, const char *why)
         return;
     }
     int code = status_of(st);
-    log_msg(code == 400 ? LOG_LVL_ERROR : LOG_LVL_WARN, "kannel: delivery report not recorded%s: %s",
-            code == 400 ? "" : " now (Kannel retries)", why);
+    log_msg(code == 400 ? LOG_LVL_ERROR : LOG_LVL_WARN,
+            "kannel: delivery report not recorded%s: %s", code == 400 ? "" : " now (Kannel retries)",
+            why);
     http_later_answer(ctx, code, code == 400 ? "refused" : "not recorded, try again");
 }
 
@@ -225,12 +213,13 @@ void kannel_http_handle(http_env *env, const http_request *req, http_response *r
         return;
     }
     const cfg_modem *m = config_modem_find(env->cfg, name);
-    if (!m || m->driver != 2 || (strcmp(what, "mo") != 0 && strcmp(what, "dlr") != 0)) {
+    bool known = strcmp(what, "mo") == 0 || strcmp(what, "dlr") == 0;
+    if (!m || m->driver != MODEM_DRIVER_KANNEL || !known) {
         answer(resp, 404, "Not found");
         return;
     }
     const char *given = http_request_query(req, "secret");
-    if (!given || !m->kannel_secret[0] || !same_secret(given, m->kannel_secret)) {
+    if (!given || !m->kannel_secret[0] || !http_secret_equal(given, m->kannel_secret)) {
         log_warn("kannel %s: callback from %s refused: %s secret", name, req->peer,
                  given ? "wrong" : "no");
         answer(resp, 403, "Forbidden");

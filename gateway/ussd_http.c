@@ -140,16 +140,6 @@ kz_status ussd_http_check(const kz_config *cfg, kz_err *err)
     return KZ_OK;
 }
 
-/* 1 when a and b are the same bytes; the time depends on a's length only. */
-static bool secret_equal(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned diff = la != lb;
-    for (size_t i = 0; i < la; i++)
-        diff |= (unsigned)((unsigned char)a[i] ^ (unsigned char)(lb ? b[i % lb] : 0));
-    return diff == 0;
-}
-
 /* Is this caller let in? *why names the check that failed (static). */
 static bool let_in(const http_env *env, const http_request *req, const char **why)
 {
@@ -173,7 +163,7 @@ static bool let_in(const http_env *env, const http_request *req, const char **wh
         const char *given = http_request_query(req, SECRET_QUERY);
         if (!given)
             given = http_request_header(req, SECRET_HEADER);
-        if (!given || !secret_equal(given, cfg->http_ussd_secret)) {
+        if (!given || !http_secret_equal(given, cfg->http_ussd_secret)) {
             *why = given ? "wrong secret" : "no secret";
             return false;
         }

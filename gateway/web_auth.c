@@ -74,19 +74,6 @@ void http_sessions_free(struct http_sessions *t)
     free(t);
 }
 
-/* 1 when a and b are the same bytes. Time depends on the length of a (the
- * caller's input) only, never on where the first difference is. */
-static bool secret_equal(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    unsigned diff = (la != lb);
-    for (size_t i = 0; i < la; i++) {
-        unsigned char cb = lb ? (unsigned char)b[i < lb ? i : lb - 1] : 0;
-        diff |= (unsigned char)a[i] ^ cb;
-    }
-    return diff == 0;
-}
-
 /* SECRET_BYTES from getrandom as lowercase hex into out[HEX_LEN + 1]. */
 static kz_status random_hex(char out[HEX_LEN + 1])
 {
@@ -151,7 +138,7 @@ static web_session *session_find(struct http_sessions *t, const char *cookie, in
             session_drop(s);
             continue;
         }
-        if (secret_equal(cookie, s->id))
+        if (http_secret_equal(cookie, s->id))
             found = s;
     }
     return found;
@@ -194,7 +181,7 @@ static int bearer_state(const http_env *env, const http_request *req)
         given++;
     if (!env->cfg->http_api_token[0] || !*given)
         return -1;
-    return secret_equal(given, env->cfg->http_api_token) ? 1 : -1;
+    return http_secret_equal(given, env->cfg->http_api_token) ? 1 : -1;
 }
 
 bool web_auth_check(http_env *env, const http_request *req, char csrf[WEB_CSRF_CAP])
@@ -280,8 +267,9 @@ static void peer_clear(struct http_sessions *t, const char *peer)
  * compared whatever the first gives. */
 static bool secret_right(const kz_config *cfg, const char *secret)
 {
-    bool pw = cfg->http_console_password[0] && secret_equal(secret, cfg->http_console_password);
-    bool tok = cfg->http_api_token[0] && secret_equal(secret, cfg->http_api_token);
+    bool pw = cfg->http_console_password[0] &&
+              http_secret_equal(secret, cfg->http_console_password);
+    bool tok = cfg->http_api_token[0] && http_secret_equal(secret, cfg->http_api_token);
     return pw || tok;
 }
 
@@ -387,7 +375,7 @@ bool web_auth_csrf_ok(http_env *env, const http_request *req, const char *given)
     struct http_sessions *t = env->sessions;
     pthread_mutex_lock(&t->lock);
     web_session *s = session_find(t, cookie, serve_now(), env->cfg->http_session_idle_s);
-    bool ok = s && secret_equal(given, s->csrf);
+    bool ok = s && http_secret_equal(given, s->csrf);
     pthread_mutex_unlock(&t->lock);
     return ok;
 }

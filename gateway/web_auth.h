@@ -4,8 +4,8 @@
  * the session cookie they get, each session's CSRF token, and the brake on
  * guessing (failed logins per client address).
  * Owns: struct http_sessions (in memory, shared by the listeners, locked
- * inside), the cookie's name and attributes, constant-time comparison of
- * secrets. Never logs or stores a password, a token or a session id; never
+ * inside), the cookie's name and attributes (secrets are compared with
+ * http_secret_equal). Never logs or stores a password, a token or a session id; never
  * puts one in a page or an error.
  */
 #ifndef KAZI_WEB_AUTH_H
