@@ -88,4 +88,10 @@ void console_time(web_buf *b, int64_t t);
 /* <progress> of done out of total plus "N%" (escaped numbers only). */
 void console_progress(web_buf *b, int64_t done, int64_t total);
 
+/* A batch row's cells (r: one batch of web_data's list): the name linked to
+ * its page, inside an open <td>; and "</td><td ...>done/tasks</td><td>answers'
+ * progress" between the cells before and after. Both escaped. */
+void console_batch_link(web_buf *b, const json_t *r);
+void console_batch_counts(web_buf *b, const json_t *r);
+
 #endif

@@ -115,16 +115,11 @@ static void outbox(web_buf *b, const json_t *d)
 
 static void batch_row(web_buf *b, const json_t *r)
 {
-    web_raw(b, "<tr><td><a href=\"/batches/");
-    web_url(b, cj_str(r, "name"));
-    web_raw(b, "\">");
-    web_text(b, cj_str(r, "name"));
-    web_raw(b, "</a></td><td>");
-    web_text(b, cj_str(r, "state"));
-    web_raw(b, "</td><td class=\"num\">");
-    web_textf(b, "%" PRId64 "/%" PRId64, cj_int(r, "tasks_complete"), cj_int(r, "tasks"));
+    web_raw(b, "<tr><td>");
+    console_batch_link(b, r);
     web_raw(b, "</td><td>");
-    console_progress(b, cj_int(r, "answers"), cj_int(r, "answers_needed"));
+    web_text(b, cj_str(r, "state"));
+    console_batch_counts(b, r);
     web_raw(b, "</td></tr>\n");
 }
 

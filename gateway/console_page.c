@@ -154,3 +154,20 @@ void console_progress(web_buf *b, int64_t done, int64_t total)
     web_raw(b, "\"></progress> ");
     web_textf(b, "%" PRId64 "%%", done * 100 / total);
 }
+
+void console_batch_link(web_buf *b, const json_t *r)
+{
+    web_raw(b, "<a href=\"/batches/");
+    web_url(b, cj_str(r, "name"));
+    web_raw(b, "\">");
+    web_text(b, cj_str(r, "name"));
+    web_raw(b, "</a>");
+}
+
+void console_batch_counts(web_buf *b, const json_t *r)
+{
+    web_raw(b, "</td><td class=\"num\">");
+    web_textf(b, "%" PRId64 "/%" PRId64, cj_int(r, "tasks_complete"), cj_int(r, "tasks"));
+    web_raw(b, "</td><td>");
+    console_progress(b, cj_int(r, "answers"), cj_int(r, "answers_needed"));
+}

@@ -280,4 +280,16 @@ static inline void settle(tctx *t)
     g_max_jump = INT64_MAX;
 }
 
+/* setup, ready and settle, the way most tests start: false (after a failed
+ * "setup" check) when the modem did not come up. */
+static inline bool start_settled(tctx *t, const sim_config *scfg, modem_config *mcfg)
+{
+    if (setup(t, scfg, mcfg) != 0 || !ready(t)) {
+        KT_CHECK(0, "setup");
+        return false;
+    }
+    settle(t);
+    return true;
+}
+
 #endif

@@ -285,11 +285,8 @@ static void test_held_deletes(void)
     modem_config mc;
     fast_config(&mc);
     mc.sweep_interval_ms = 3600000;
-    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
-        KT_CHECK(0, "setup");
+    if (!start_settled(&t, &sc, &mc))
         return;
-    }
-    settle(&t);
     KT_CHECK(modem_hold_deletes(t.m, true), "the AT driver holds deletes");
     for (int i = 0; i < 8; i++) {
         char text[32];
@@ -345,11 +342,8 @@ static void test_held_reports(void)
     modem_config mc;
     fast_config(&mc);
     mc.sweep_interval_ms = 3600000;
-    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
-        KT_CHECK(0, "setup");
+    if (!start_settled(&t, &sc, &mc))
         return;
-    }
-    settle(&t);
     KT_CHECK(modem_hold_deletes(t.m, true), "deletes held");
     sms_pdu p;
     encode("+254711000321", "report held", true, &p);
@@ -397,11 +391,8 @@ static void test_held_cds(void)
     sc.report_delay_ms = 1000;
     modem_config mc;
     fast_config(&mc);
-    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
-        KT_CHECK(0, "setup");
+    if (!start_settled(&t, &sc, &mc))
         return;
-    }
-    settle(&t);
     modem_hold_deletes(t.m, true);
     sms_pdu p;
     encode("+254711000322", "report by +CDS, held", true, &p);
@@ -436,11 +427,8 @@ static void test_ciev_sweep(void)
     fast_config(&mc);
     mc.poll_interval_ms = 3600000;
     mc.sweep_interval_ms = 3600000;
-    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
-        KT_CHECK(0, "setup");
+    if (!start_settled(&t, &sc, &mc))
         return;
-    }
-    settle(&t);
     modem_status s0;
     modem_get_status(t.m, &s0);
     /* The first read (AT+CMGR) is refused: that message stays on the SIM, read,
@@ -483,11 +471,8 @@ static void test_cmt_routing(void)
     sc.report_delay_ms = 3000;
     modem_config mc;
     fast_config(&mc);
-    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
-        KT_CHECK(0, "setup");
+    if (!start_settled(&t, &sc, &mc))
         return;
-    }
-    settle(&t);
     const char *texts[] = {"42 1", "Habari \xe2\x9c\x93 jibu",
                            "A long answer that needs more than one part because it goes on "
                            "and on about the shop, the road, the rain and the price of maize "

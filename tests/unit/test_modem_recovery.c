@@ -15,11 +15,8 @@ static void test_hang_during_send(void)
     sim_config_init(&sc);
     modem_config mc;
     fast_config(&mc);
-    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
-        KT_CHECK(0, "setup");
+    if (!start_settled(&t, &sc, &mc))
         return;
-    }
-    settle(&t);
     sim_fault(t.sp.e, SIM_FAULT_HANG, 70000, 0, (uint64_t)t.now);
     sms_pdu p;
     encode("+254711000111", "after the hang", false, &p);
@@ -48,11 +45,8 @@ static void test_hang_idle(void)
     sim_config_init(&sc);
     modem_config mc;
     fast_config(&mc);
-    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
-        KT_CHECK(0, "setup");
+    if (!start_settled(&t, &sc, &mc))
         return;
-    }
-    settle(&t);
     sim_fault(t.sp.e, SIM_FAULT_HANG, 12000, 0, (uint64_t)t.now);
     sms_pdu p;
     encode("+254711000111", "queued while hung", false, &p);
@@ -162,11 +156,8 @@ static void test_reboot_during_send(void)
     sc.cmgs_latency_ms = 30000; /* the network takes its time */
     modem_config mc;
     fast_config(&mc);
-    if (setup(&t, &sc, &mc) != 0 || !ready(&t)) {
-        KT_CHECK(0, "setup");
+    if (!start_settled(&t, &sc, &mc))
         return;
-    }
-    settle(&t);
     sms_pdu p;
     encode("+254711000666", "interrupted by a reboot", false, &p);
     KT_CHECK(modem_send_pdu(t.m, 31, &p) == KZ_OK && modem_send_pdu(t.m, 32, &p) == KZ_OK,
