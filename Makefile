@@ -25,6 +25,8 @@ DL_PKGS := libmicrohttpd
 DL_PKGS += gammu
 # And modem/curl_lib.c loads libcurl when a modem uses driver = kannel.
 DL_PKGS += libcurl
+# And tasks/pq_lib.c loads libpq when the database is a postgresql:// URI.
+DL_PKGS += libpq
 # A cross build passes one that reads a sysroot's .pc files (tests/cross/run.sh).
 PKG_CONFIG ?= pkg-config
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DL_PKGS) 2>/dev/null)

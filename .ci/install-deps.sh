@@ -10,6 +10,7 @@ PKGS="gcc make pkg-config clang libclang-rt-14-dev \
 libserialport-dev libgammu-dev gammu python3-gammu \
 libsqlite3-dev sqlite3 libjansson-dev libinih-dev libmicrohttpd-dev libcsv-dev \
 libcurl4-openssl-dev kannel kannel-extras \
+postgresql libpq-dev \
 libreoffice-calc-nogui time curl chromium \
 gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu qemu-user"
 

@@ -19,7 +19,14 @@
 # Usage: bench/bench_inbound.sh BUILD_DIR [PDUS]. Prints human lines and
 # `kazi.inbound.KEY=VALUE` lines; appends the KEY=VALUE lines to $BENCH_RESULTS
 # when set; adds one row to the bench_inbound table of docs/benchmarks.md.
-# Owns: that section. Never touches a real modem or the network (ptys and Unix
+# BENCH_INBOUND_DB=pg: the same on PostgreSQL (issue 9): a private server
+# (tests/pg.inc) in the temp dir, its database as `database =` and for
+# `kazi import --db`, read back through psql; the figures are
+# `kazi.inbound_pg.KEY=VALUE` and the row goes to the bench_inbound_pg table.
+# There the server syncs the disk, not the daemon: perf's count of the
+# daemon's syncs does not apply (n/a); the server's WAL syncs (pg_stat_wal)
+# and its processes' CPU time are measured instead.
+# Owns: those sections. Never touches a real modem or the network (ptys and Unix
 # sockets in a temp dir); bounded (BENCH_INBOUND_LIMIT seconds, default 300),
 # and the trap kills every process it started, by pid.
 set -eu
@@ -36,11 +43,25 @@ PY=/usr/bin/python3
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ -x "$KAZI" ] || { echo "no $KAZI (make bench builds it)"; exit 1; }
 [ -x "$PY" ] || { echo "needs $PY"; exit 1; }
+PG="" PFX=kazi.inbound
+case ${BENCH_INBOUND_DB:-sqlite} in
+sqlite) ;;
+pg)
+    PG=1 PFX=kazi.inbound_pg
+    . "$HERE/../tests/pg.inc"
+    why=$(pg_skip_reason)
+    [ -z "$why" ] || { echo "BENCH_INBOUND_DB=pg: $why"; exit 1; }
+    PSQL=$(pg_tool psql)
+    ;;
+*) echo "BENCH_INBOUND_DB: sqlite or pg, not '$BENCH_INBOUND_DB'"; exit 1 ;;
+esac
 T=$(mktemp -d /tmp/kazi-bench-inbound-XXXXXX)
 chmod 755 "$T"
+DB=$T/k.db
 SIM1= SIM2= DAEMON= PERF=
 cleanup() {
     bench_stop $PERF $DAEMON $SIM1 $SIM2
+    [ -z "$PG" ] || pg_stop
     bench_remove_temp
 }
 trap cleanup EXIT
@@ -52,6 +73,20 @@ RUNAS=
 if [ -n "$USEROPT" ] && command -v setpriv >/dev/null 2>&1; then
     RUNAS="setpriv --reuid=nobody --regid=nogroup --init-groups"
 fi
+
+if [ -n "$PG" ]; then
+    pg_start "$T/pg" || exit 1
+    DB=$(pg_createdb kazi_bench) || exit 1
+    # sql QUERY: one query on the database, through psql (lib.sh's reads the SQLite file).
+    sql() { "$PSQL" -X -At "$DB" -c "$1" 2>/dev/null; }
+fi
+# pg_ticks: user + system clock ticks of the server's processes (postmaster and children).
+pg_ticks() {
+    pm=$(head -n 1 "$T/pg/data/postmaster.pid" 2>/dev/null || echo none)
+    cat /proc/[0-9]*/stat 2>/dev/null | awk -v pm="$pm" '$1 == pm || $4 == pm {n += $14 + $15} END {print n + 0}'
+}
+# wal_syncs: the server's WAL syncs so far (pg_stat_wal, fsync on).
+wal_syncs() { sql "SELECT wal_sync FROM pg_stat_wal"; }
 
 sim_ticks() { cat "/proc/$SIM1/stat" "/proc/$SIM2/stat" 2>/dev/null | awk '{n += $14 + $15} END {print n + 0}'; }
 
@@ -65,7 +100,7 @@ wait_for 10 test -S "$T/s2.ctl"
 
 cat >"$T/k.conf" <<EOF
 [gateway]
-database = $T/k.db
+database = $DB
 log_level = debug
 [outbox]
 daily_sms_cap = ${CAP}
@@ -81,8 +116,8 @@ awk -v n=4000 'BEGIN {
     print "id,type,prompt,options";
     for (i = 1; i <= n; i++) printf "%d,verify,Is shop T%d on Moi Ave open?,Yes|No\n", i, i;
 }' >"$T/tasks.csv"
-"$KAZI" import "$T/tasks.csv" --batch bench --requester Acme --reward 3 --db "$T/k.db" >/dev/null
-[ -z "$USEROPT" ] || chmod 666 "$T/k.db"
+"$KAZI" import "$T/tasks.csv" --batch bench --requester Acme --reward 3 --db "$DB" >/dev/null
+[ -n "$PG" ] || [ -z "$USEROPT" ] || chmod 666 "$T/k.db"
 
 dsync_ms=$(bench_dsync_ms)
 
@@ -108,15 +143,21 @@ if [ -n "${BENCH_INBOUND_PROFILE:-}" ]; then # a profile instead of the sync cou
     perf record -g -e cpu-clock -e syscalls:sys_enter_fdatasync -e syscalls:sys_enter_fsync \
         -p "$DAEMON" -o "$BENCH_INBOUND_PROFILE" >"$T/perf_record.txt" 2>&1 & PERF=$!
     sleep 0.5
-elif command -v perf >/dev/null 2>&1 &&
+elif [ -z "$PG" ] && command -v perf >/dev/null 2>&1 &&
     perf stat -e syscalls:sys_enter_fdatasync true >/dev/null 2>&1; then
     perf stat -x, -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync -p "$DAEMON" \
         -o "$T/perf.txt" & PERF=$!
+    sleep 0.5
+elif [ -n "$PG" ] && command -v perf >/dev/null 2>&1 &&
+    perf stat -e syscalls:sys_enter_sendto true >/dev/null 2>&1; then
+    # on PostgreSQL: the daemon's requests to the server (libpq sends each with one sendto)
+    perf stat -x, -e syscalls:sys_enter_sendto -p "$DAEMON" -o "$T/perf_pg.txt" & PERF=$!
     sleep 0.5
 fi
 
 cpu0=$(cpu_ticks)
 sim0=$(sim_ticks)
+if [ -n "$PG" ]; then pg0=$(pg_ticks); wal0=$(wal_syncs); sends=n/a; fi
 load0=$(cut -d' ' -f1 /proc/loadavg)
 "$PY" "$HERE/inbound_feed.py" feed --ctl "$T/s1.ctl" --ctl "$T/s2.ctl" --pdus "$PDUS" \
     --plan "$T/plan.jsonl" --deadline "$LIMIT" >"$T/feed.log" 2>&1 ||
@@ -130,18 +171,30 @@ if [ -n "$PERF" ]; then
     kill -INT "$PERF" 2>/dev/null || true
     wait "$PERF" 2>/dev/null || true
     PERF=
+    [ ! -f "$T/perf_pg.txt" ] ||
+        sends=$(awk -F, '$3 ~ /sys_enter_sendto/ {n += $1} END {print n + 0}' "$T/perf_pg.txt")
     [ -f "$T/perf.txt" ] && syncs=$(awk -F, '$3 ~ /sys_enter_f(data)?sync/ {n += $1} END {print n + 0}' "$T/perf.txt")
 fi
 peak_rss=$(kb VmHWM)
 cpu1=$(cpu_ticks)
 sim1=$(sim_ticks)
+[ -z "$PG" ] || pg1=$(pg_ticks)
 load1=$(cut -d' ' -f1 /proc/loadavg)
 left=$(for i in 1 2; do "$KAZI" sim ctl "$T/s$i.ctl" stats; done | grep -o '"sm_used": *[0-9]*' | awk -F: '{n += $2} END {print n + 0}')
 kill -TERM "$DAEMON"; wait "$DAEMON" || true; DAEMON=
 
+if [ -z "$PG" ]; then
 "$PY" "$HERE/inbound_feed.py" report --plan "$T/plan.jsonl" --sim-log "$T/delivered1.log" \
     --sim-log "$T/delivered2.log" --serve-log "$T/serve.log" --db "$T/k.db" --end-ms "$end_ms" >"$T/report.kv" ||
     { echo "report: not every message matched"; cat "$T/report.kv"; }
+else
+    sleep 1 # the server's statistics of the closed connection
+    wal1=$(wal_syncs)
+    "$PY" "$HERE/inbound_feed.py" report --plan "$T/plan.jsonl" --sim-log "$T/delivered1.log" \
+        --sim-log "$T/delivered2.log" --serve-log "$T/serve.log" --db "$DB" --psql "$PSQL" \
+        --end-ms "$end_ms" >"$T/report.kv" ||
+        { echo "report: not every message matched"; cat "$T/report.kv"; }
+fi
 v() { awk -F= -v k="$1" '$1 == k {print $2}' "$T/report.kv"; }
 answers=$(sql "SELECT count(*) FROM answers")
 replies=$(sql "SELECT count(*) FROM messages WHERE direction = 'out'")
@@ -151,39 +204,92 @@ date=$(date -u +%Y-%m-%dT%H:%MZ)
 hz=$(getconf CLK_TCK)
 sim_ms=$(awk -v c=$((sim1 - sim0)) -v hz="$hz" -v n="$(v messages_stored)" 'BEGIN { printf "%.3f", (n > 0 ? c * 1000 / hz / n : 0) }')
 cpu_ms=$(awk -v c=$((cpu1 - cpu0)) -v hz="$hz" -v n="$(v messages_stored)" 'BEGIN { printf "%.3f", (n > 0 ? c * 1000 / hz / n : 0) }')
+if [ -n "$PG" ]; then
+    pg_ms=$(awk -v c=$((pg1 - pg0)) -v hz="$hz" -v n="$(v messages_stored)" 'BEGIN { printf "%.3f", (n > 0 ? c * 1000 / hz / n : 0) }')
+    wal=$((wal1 - wal0))
+    sends_per_msg=$(awk -v s="$sends" -v n="$(v messages_stored)" 'BEGIN { if (s == "n/a" || n == 0) print "n/a"; else printf "%.1f", s / n }')
+    wal_per_msg=$(awk -v s="$wal" -v n="$(v messages_stored)" 'BEGIN { if (n == 0) print "n/a"; else printf "%.3f", s / n }')
+    pg_version=$("$PSQL" -X -At "$DB" -c 'SHOW server_version' | cut -d' ' -f1)
+fi
 
 cat >"$T/results.kv" <<EOF
-kazi.inbound.pdus=$(v pdus)
-kazi.inbound.messages=$(v messages_stored)
-kazi.inbound.answers_recorded=$answers
-kazi.inbound.replies_queued=$replies
-kazi.inbound.seconds=$(v seconds)
-kazi.inbound.msgs_per_s=$(v messages_per_s)
-kazi.inbound.pdus_per_s=$(v pdus_per_s)
-kazi.inbound.latency_p50_ms=$(v latency_p50_ms)
-kazi.inbound.latency_p99_ms=$(v latency_p99_ms)
-kazi.inbound.latency_max_ms=$(v latency_max_ms)
-kazi.inbound.group_commits=$(v commits)
-kazi.inbound.disk_syncs=$syncs
-kazi.inbound.syncs_per_msg=$per_msg
-kazi.inbound.cpu_ms_per_msg=$cpu_ms
-kazi.inbound.sim_cpu_ms_per_msg=$sim_ms
-kazi.inbound.loadavg_start=$load0
-kazi.inbound.loadavg_end=$load1
-kazi.inbound.rss_idle_kib=$idle_rss
-kazi.inbound.rss_peak_kib=$peak_rss
-kazi.inbound.rss_idle_root_user_kib=$rss_root
-kazi.inbound.sim_left=$left
+$PFX.pdus=$(v pdus)
+$PFX.messages=$(v messages_stored)
+$PFX.answers_recorded=$answers
+$PFX.replies_queued=$replies
+$PFX.seconds=$(v seconds)
+$PFX.msgs_per_s=$(v messages_per_s)
+$PFX.pdus_per_s=$(v pdus_per_s)
+$PFX.latency_p50_ms=$(v latency_p50_ms)
+$PFX.latency_p99_ms=$(v latency_p99_ms)
+$PFX.latency_max_ms=$(v latency_max_ms)
+$PFX.group_commits=$(v commits)
+$PFX.disk_syncs=$syncs
+$PFX.syncs_per_msg=$per_msg
+$PFX.cpu_ms_per_msg=$cpu_ms
+$PFX.sim_cpu_ms_per_msg=$sim_ms
+$PFX.loadavg_start=$load0
+$PFX.loadavg_end=$load1
+$PFX.rss_idle_kib=$idle_rss
+$PFX.rss_peak_kib=$peak_rss
+$PFX.rss_idle_root_user_kib=$rss_root
+$PFX.sim_left=$left
+EOF
+[ -z "$PG" ] || cat >>"$T/results.kv" <<EOF
+$PFX.server_wal_syncs=$wal
+$PFX.server_wal_syncs_per_msg=$wal_per_msg
+$PFX.server_cpu_ms_per_msg=$pg_ms
+$PFX.server_requests=$sends
+$PFX.server_requests_per_msg=$sends_per_msg
 EOF
 echo "burst: $(v pdus) PDUs = $(v messages_stored) messages ($answers answers recorded, $replies replies queued), 2 zero-latency simulators"
 echo "throughput: $(v messages_per_s) messages/s, $(v pdus_per_s) PDUs/s over $(v seconds) s (first +CMTI to last commit)"
 echo "latency +CMTI -> committed with the reply queued: p50 $(v latency_p50_ms) ms, p99 $(v latency_p99_ms) ms, max $(v latency_max_ms) ms"
+if [ -z "$PG" ]; then
 echo "commits: $(v commits) group commits; $syncs disk syncs ($per_msg per message); a 4 KiB O_DSYNC write here: ${dsync_ms:-?} ms"
 echo "daemon CPU: $cpu_ms ms per message (user+system; the two simulators: $sim_ms ms); load average $load0 before, $load1 after (2 CPUs shared)"
+else
+    echo "database: PostgreSQL $pg_version on a Unix socket in $T/pg (fsync on, synchronous_commit on)"
+    echo "commits: $(v commits) group commits; the server syncs the disk, not the daemon: the daemon's sync count (perf) does not apply, n/a"
+    echo "server: $wal WAL syncs ($wal_per_msg per message, pg_stat_wal); a 4 KiB O_DSYNC write here: ${dsync_ms:-?} ms"
+    echo "requests to the server: $sends ($sends_per_msg per message; the daemon's sendto calls, perf)"
+    echo "CPU per message: daemon $cpu_ms ms, server $pg_ms ms (its processes), the two simulators $sim_ms ms; load average $load0 before, $load1 after (2 CPUs shared)"
+fi
 echo "daemon RSS: idle $idle_rss KiB, peak (VmHWM) $peak_rss KiB; messages left on the SIMs: $left"
 echo "daemon started ${RUNAS:+as the unit starts it: by }${RUNAS:-as $(id -un)}; idle when started as root with --user: $rss_root KiB"
 cat "$T/results.kv"
 [ -z "${BENCH_RESULTS:-}" ] || cat "$T/results.kv" >>"$BENCH_RESULTS"
+
+if [ -n "$PG" ]; then
+    row="| $date | $(v pdus) / $(v messages_stored) | $(v seconds) | $(v messages_per_s) | $(v pdus_per_s) | $(v latency_p50_ms) / $(v latency_p99_ms) / $(v latency_max_ms) | $(v commits) | $wal_per_msg | $sends_per_msg | $cpu_ms | $pg_ms | $load0 / $load1 | ${dsync_ms:-?} | $idle_rss KiB | $peak_rss KiB | $pg_version |"
+    {
+        echo "<!-- bench_inbound_pg:begin (written by BENCH_INBOUND_DB=pg bench/bench_inbound.sh; each run adds a row) -->"
+        echo "## Inbound on PostgreSQL: the same burst, one daemon, \`database = postgresql://\`"
+        echo
+        echo "- machine (last run): $machine"
+        echo "- command: \`BENCH_INBOUND_DB=pg bench/bench_inbound.sh $B $PDUS\`, build flags -O2 -g"
+        echo "- setup: as bench_inbound (two zero-latency \`kazi sim\` modems, the same workers and"
+        echo "  burst, replies queued), but the store is Debian's PostgreSQL $pg_version on the same"
+        echo "  machine (tests/pg.inc: a private server on a Unix socket, fsync on,"
+        echo "  synchronous_commit on, default settings otherwise), sharing the CPUs with the"
+        echo "  daemon, the simulators and the feeder."
+        echo "- messages/s and latency: as bench_inbound (first delivery to a modem -> the daemon's"
+        echo "  last \"one commit at MS\" line; per message, +CMTI to its commit)."
+        echo "  The daemon does not sync the disk here, the server does: WAL syncs per message are"
+        echo "  the server's (pg_stat_wal.wal_sync over the burst), checkpoints not included."
+        echo "  Requests/message: the daemon's sendto calls during the burst (perf), one per round"
+        echo "  trip to the server: statements, and the savepoints tasks/db_pg.c adds around writes."
+        echo "  Server CPU: user + system time of the postmaster and its children over the burst."
+        echo
+        echo "| date | PDUs / messages | s | messages/s | PDUs/s | latency p50 / p99 / max ms | group commits | server WAL syncs/message | requests/message | daemon CPU ms/message | server CPU ms/message | load avg before / after | disk O_DSYNC 4 KiB ms | RSS idle | RSS peak | PostgreSQL |"
+        echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        bench_old_rows bench_inbound_pg
+        echo "$row"
+        echo "<!-- bench_inbound_pg:end -->"
+    } >"$T/section.md"
+    bench_write_section bench_inbound_pg "$T/section.md"
+    exit 0
+fi
 
 row="| $date | $(v pdus) / $(v messages_stored) | $(v seconds) | $(v messages_per_s) | $(v pdus_per_s) | $(v latency_p50_ms) / $(v latency_p99_ms) / $(v latency_max_ms) | $(v commits) | $per_msg | $cpu_ms | $load0 / $load1 | ${dsync_ms:-?} | $idle_rss KiB | $peak_rss KiB |"
 {

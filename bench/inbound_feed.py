@@ -15,7 +15,12 @@ message) is written as JSON lines for `report`.
 "one commit at UNIX_MS ms (messages up to ID)" and the messages table: the
 j-th inbound message of a number is its j-th planned message) and prints
 key=value lines: messages, PDUs, answers, seconds, per second, latency p50,
-p99 and max in ms.
+p99 and max in ms. --db is the SQLite file, or a postgresql:// (postgres://)
+URI read through psql. Several daemons sharing one database (bench_shared.sh):
+one --serve-log per daemon, each followed by --daemon-modems with the names of
+its modems, so each message is paired with the commits of the daemon that
+stored it; --check-once adds the count of messages stored more than once,
+missing or not as planned (bodies compared per sender).
 
 Never touches a real modem or the network; every wait is bounded.
 """
@@ -25,6 +30,7 @@ import json
 import re
 import socket
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -151,28 +157,25 @@ def report(a):
         count[m["sim"]] += m["parts"]
         m["delivered"] = delivered_at(m["sim"], count[m["sim"]])  # its last part
         per_sender.setdefault(m["from"], []).append(m)
-    commits = []  # (up to id, ms)
-    pat = re.compile(r"one commit at (\d+) ms \(messages up to (\d+)\)")
-    for line in open(a.serve_log):
-        g = pat.search(line)
-        if g:
-            commits.append((int(g.group(2)), int(g.group(1))))
-    ids = [c[0] for c in commits]
-    db = sqlite3.connect("file:%s?mode=ro" % a.db, uri=True, timeout=10)
-    rows = db.execute("SELECT id, peer FROM messages WHERE direction = 'in' ORDER BY id").fetchall()
+    logs = [commit_lines(path) for path in a.serve_log]  # per daemon: [(up to id, ms)]
+    ids = [[c[0] for c in commits] for commits in logs]
+    daemon_of = modem_daemons(a)  # modem name -> index of its daemon's log
+    rows = inbound_rows(a, bool(daemon_of))
     seen = {}
     lat, missing, first, last = [], 0, None, None
-    for mid, peer in rows:
+    for row in rows:
+        mid, peer = row[0], row[1]
+        d = daemon_of.get(row[2], -1) if daemon_of else 0
         j = seen.get(peer, 0)
         seen[peer] = j + 1
         mine = per_sender.get(peer, [])
         if j >= len(mine):
             continue
-        i = bisect.bisect_left(ids, mid)
-        if i >= len(commits) or mine[j]["delivered"] is None:
+        i = bisect.bisect_left(ids[d], mid) if d >= 0 else len(ids[0])
+        if d < 0 or i >= len(logs[d]) or mine[j]["delivered"] is None:
             missing += 1
             continue
-        committed = commits[i][1]
+        committed = logs[d][i][1]
         lat.append(committed - mine[j]["delivered"])
         last = committed if last is None else max(last, committed)
     if last is None and a.end_ms:
@@ -196,11 +199,94 @@ def report(a):
         "latency_p50_ms": pct(lat, 50),
         "latency_p99_ms": pct(lat, 99),
         "latency_max_ms": lat[-1] if lat else "n/a",
-        "commits": len(commits),
+        "commits": sum(len(c) for c in logs),
     }
+    if len(logs) > 1:
+        for d, c in enumerate(logs):
+            kv["commits_daemon%d" % (d + 1)] = len(c)
+    if a.check_once:
+        kv.update(stored_once(a, msgs))
     for k, v in kv.items():
         print("%s=%s" % (k, v))
-    return 0 if got == n and not missing else 1
+    bad = a.check_once and (kv["stored_twice"] or kv["not_stored"] or kv["not_as_planned"])
+    return 0 if got == n and not missing and not bad else 1
+
+
+def commit_lines(path):
+    """A daemon's group commits from its debug lines: [(messages up to id, unix ms)]."""
+    out = []
+    pat = re.compile(r"one commit at (\d+) ms \(messages up to (\d+)\)")
+    for line in open(path):
+        g = pat.search(line)
+        if g:
+            out.append((int(g.group(2)), int(g.group(1))))
+    return out
+
+
+def modem_daemons(a):
+    """{modem name: index of its daemon's --serve-log}, empty with one daemon."""
+    if len(a.serve_log) < 2:
+        return {}
+    if len(a.daemon_modems or []) != len(a.serve_log):
+        raise SystemExit("report: one --daemon-modems per --serve-log")
+    return {name: d for d, names in enumerate(a.daemon_modems) for name in names.split(",")}
+
+
+def is_pg(target):
+    return target.startswith("postgresql://") or target.startswith("postgres://")
+
+
+def psql_fields(a, sql):
+    """Every field of every row of one query through psql, in order: with -z -0 fields and
+    rows alike end with a NUL, so the caller regroups them by its number of columns."""
+    out = subprocess.run([a.psql, "-X", "-At", "-z", "-0", "-v", "ON_ERROR_STOP=1", a.db,
+                          "-c", sql], check=True, capture_output=True, timeout=120).stdout
+    fields = [f.decode() for f in out.split(b"\0")]
+    if fields and fields[-1] == "":
+        fields.pop()  # after the last row's NUL
+    return fields
+
+
+def query(a, sql, ncols):
+    """Rows of sql on --db (SQLite file or PostgreSQL URI), each a tuple of ncols values."""
+    if not is_pg(a.db):
+        db = sqlite3.connect("file:%s?mode=ro" % a.db, uri=True, timeout=10)
+        return db.execute(sql).fetchall()
+    fields = psql_fields(a, sql)
+    return [tuple(fields[i:i + ncols]) for i in range(0, len(fields), ncols)]
+
+
+def inbound_rows(a, with_modem):
+    """(id, peer[, modem name]) of every inbound message, by id."""
+    if not with_modem:
+        rows = query(a, "SELECT id, peer FROM messages WHERE direction = 'in' ORDER BY id", 2)
+        return [(int(r[0]), r[1]) for r in rows]
+    # the modem that received it: its parts' (messages.modem_id waits for the modems row)
+    rows = query(a, "SELECT m.id, m.peer, coalesce((SELECT min(p.modem) FROM inbox_parts p "
+                 "WHERE p.message_id = m.id), '') FROM messages m WHERE m.direction = 'in' "
+                 "ORDER BY m.id", 3)
+    return [(int(r[0]), r[1], r[2]) for r in rows]
+
+
+def stored_once(a, msgs):
+    """Each sender's stored bodies against its planned texts (as multisets)."""
+    planned, stored = {}, {}
+    for m in msgs:
+        planned.setdefault(m["from"], []).append(m["text"])
+    for peer, body in query(a, "SELECT peer, body FROM messages WHERE direction = 'in'", 2):
+        stored.setdefault(peer, []).append(body)
+    twice = not_stored = other = 0
+    for peer in set(planned) | set(stored):
+        want, got = sorted(planned.get(peer, [])), sorted(stored.get(peer, []))
+        for text in set(want) | set(got):
+            w, g = want.count(text), got.count(text)
+            if g > w and w:
+                twice += g - w
+            elif g > w:
+                other += g - w
+            elif w > g:
+                not_stored += w - g
+    return {"stored_twice": twice, "not_stored": not_stored, "not_as_planned": other}
 
 
 def main():
@@ -218,8 +304,11 @@ def main():
     r = sub.add_parser("report")
     r.add_argument("--plan", required=True)
     r.add_argument("--sim-log", action="append", required=True)
-    r.add_argument("--serve-log", required=True)
+    r.add_argument("--serve-log", action="append", required=True)
+    r.add_argument("--daemon-modems", action="append")
     r.add_argument("--db", required=True)
+    r.add_argument("--psql", default="psql")
+    r.add_argument("--check-once", action="store_true")
     r.add_argument("--end-ms", type=int, default=0)
     a = ap.parse_args()
     return feed(a) if a.cmd == "feed" else report(a)

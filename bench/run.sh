@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh - runs every benchmark (bench/bench_*.sh) against one build and ends
 # with the table of the targets of issue 8: measured, target, met or missed.
+# bench_inbound.sh runs a second time on PostgreSQL (BENCH_INBOUND_DB=pg, issue 9).
 # Usage: bench/run.sh BUILD_DIR (make bench passes build/bench);
 #        bench/run.sh --table BUILD_DIR prints the table (and writes its
 #        section) from the results file of an earlier run, running nothing.
@@ -41,6 +42,12 @@ for s in $scripts; do
     sh "$s" "$B" || { echo "FAIL $s"; status=1; }
     echo "== $s: $(($(date +%s) - t0)) s"
 done
+if [ -z "$TABLE_ONLY" ]; then # the inbound burst again, on PostgreSQL (issue 9)
+    echo "== BENCH_INBOUND_DB=pg bench/bench_inbound.sh"
+    t0=$(date +%s)
+    BENCH_INBOUND_DB=pg sh bench/bench_inbound.sh "$B" || { echo "FAIL BENCH_INBOUND_DB=pg bench/bench_inbound.sh"; status=1; }
+    echo "== BENCH_INBOUND_DB=pg bench/bench_inbound.sh: $(($(date +%s) - t0)) s"
+fi
 total=
 [ -n "$TABLE_ONLY" ] || total=$(($(date +%s) - t_all))
 
@@ -121,6 +128,22 @@ targets() {
                 (has("kazi.kannel.out_parts_per_s") ? v["kazi.kannel.out_parts_per_s"] : "?"),
                 "reported", "reported")
         else row("through Kannel + fakesmsc (issue 9): in msgs/s / out parts/s", "not measured",
+                 "reported", "not measured")
+        # issue 9: the inbound burst on PostgreSQL, one daemon (BENCH_INBOUND_DB=pg
+        # bench_inbound.sh) and two sharing one database (bench_shared.sh)
+        if (has("kazi.inbound_pg.msgs_per_s"))
+            row("inbound on PostgreSQL, one daemon (issue 9): msgs/s, p99",
+                v["kazi.inbound_pg.msgs_per_s"] " msgs/s, p99 " v["kazi.inbound_pg.latency_p99_ms"] " ms" \
+                (has("kazi.inbound.msgs_per_s") ? " (SQLite " v["kazi.inbound.msgs_per_s"] " msgs/s)" : ""),
+                "reported", "reported")
+        else row("inbound on PostgreSQL, one daemon (issue 9): msgs/s, p99", "not measured",
+                 "reported", "not measured")
+        if (has("kazi.shared_pg.msgs_per_s"))
+            row("two daemons sharing PostgreSQL (issue 9): msgs/s, p99",
+                v["kazi.shared_pg.msgs_per_s"] " msgs/s, p99 " v["kazi.shared_pg.latency_p99_ms"] " ms; " \
+                "stored twice / missing " v["kazi.shared_pg.stored_twice"] " / " v["kazi.shared_pg.not_stored"],
+                "reported", "reported")
+        else row("two daemons sharing PostgreSQL (issue 9): msgs/s, p99", "not measured",
                  "reported", "not measured")
         printf "\n%d met, %d not met", met, missed
         if (total != "") printf "; the benchmarks took %d s", total

@@ -35,6 +35,7 @@ void cli_print_usage(void *f);
 /* Subcommands, one file each. */
 int cmd_appeals(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
+int cmd_copy_db(int argc, char **argv);
 int cmd_batches(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cli_db.h"
+#include "db.h"
 #include "payout.h"
 #include "store_check.h"
 
@@ -25,11 +26,13 @@ static void print_problem(void *ctx, const char *problem)
 #define CHECK_USAGE "usage: kazi check [--quick] [--db FILE]\n"
 
 /* Open path without migrating it; a file that will not open is itself a problem. */
-static int open_checked(const char *path, kz_store **st)
+static int open_checked(const char *target, kz_store **st)
 {
+    char path[CFG_DB_PATH_CAP];
+    db_target_safe(target, path, sizeof path); /* a URI's password never shows */
     kz_err err;
     kz_err_clear(&err);
-    if (store_open(path, STORE_OPEN_NO_MIGRATE, st, &err) == KZ_OK)
+    if (store_open(target, STORE_OPEN_NO_MIGRATE, st, &err) == KZ_OK)
         return CLI_OK;
     if (err.status == KZ_ERR_NOTFOUND) {
         fprintf(stderr, "kazi check: %s\n", err.msg);
@@ -94,9 +97,11 @@ int cmd_check(int argc, char **argv)
     int rc = parse_opts(argc, argv, &db, &flags);
     if (rc != CLI_OK)
         return rc < 0 ? CLI_OK : rc;
-    const char *path = cli_db_path(db);
+    char shown[CFG_DB_PATH_CAP];
+    const char *target = cli_db_path(db);
+    const char *path = db_target_safe(target, shown, sizeof shown); /* what messages show */
     kz_store *st = NULL;
-    rc = open_checked(path, &st);
+    rc = open_checked(target, &st);
     if (rc != CLI_OK)
         return rc;
     size_t file_problems = 0, ledger_problems = 0;
@@ -118,8 +123,11 @@ int cmd_check(int argc, char **argv)
     }
     if (rc != CLI_OK)
         return rc;
-    printf("ok: %s: %s passes, schema version %d, no rows pointing nowhere\n", path,
-           flags & STORE_CHECK_QUICK ? "quick_check" : "integrity_check", version);
+    printf("ok: %s: %s, schema version %d, no rows pointing nowhere\n", path,
+           db_target_is_pg(target) ? "PostgreSQL checks its own pages and foreign keys"
+           : flags & STORE_CHECK_QUICK ? "quick_check passes"
+                                       : "integrity_check passes",
+           version);
     if (version == store_schema_latest())
         printf("ok: balances are the sum of their entries, paid equals confirmed payouts, no"
                " payout debited twice, holds match appeals\n");

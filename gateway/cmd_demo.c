@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "db.h"
 #include "demo_proc.h"
 #include "demo_setup.h"
 #include "demo_sim.h"
@@ -142,6 +143,11 @@ static int parse_opts(int argc, char **argv, demo_opts *o)
     }
     if (bad || optind != argc)
         return usage(stderr, CLI_USAGE);
+    if (db_target_is_pg(o->db)) {
+        fputs("kazi demo: --db takes a file: the demo keeps its working files beside it"
+              " (PostgreSQL: docs/scaling.md)\n", stderr);
+        return CLI_USAGE;
+    }
     return CLI_OK;
 }
 

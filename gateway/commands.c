@@ -17,6 +17,9 @@ const cli_command cli_commands[] = {
     {"check", "[--quick] [--db FILE]",
      "verify the file, orphan rows and the ledger; says exactly what is wrong, exit 1 if"
      " anything is", cmd_check},
+    {"copy-db", "--to postgresql://... [--db FILE]",
+     "copy a SQLite database into an empty PostgreSQL one, for several daemons to share"
+     " (docs/scaling.md)", cmd_copy_db},
     {"demo", "[--db FILE] [--workers N] [--tasks N] [--latency MS] [--no-view]",
      "the whole loop with simulated modems and workers, no hardware (docs/demo.md)", cmd_demo},
     {"export", "BATCH [-o FILE] [--answers] [--db FILE]",

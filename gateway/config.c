@@ -7,6 +7,7 @@
  * anything but the configuration file, never prints a secret's value.
  */
 #include "config.h"
+#include "db.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -642,10 +643,17 @@ static void check_whole(parse_ctx *c)
                       cfg->modems[i].name);
 }
 
+/* A postgresql:// URI with a password in it (user:PASSWORD@ or password=). */
+static int database_has_password(const char *database)
+{
+    char shown[CFG_PATH_CAP];
+    return strcmp(db_target_safe(database, shown, sizeof shown), database) != 0;
+}
+
 static int holds_pin(const kz_config *cfg)
 {
     if (cfg->payout_pin[0] || cfg->http_ussd_secret[0] || cfg->http_console_password[0] ||
-        cfg->http_api_token[0])
+        cfg->http_api_token[0] || database_has_password(cfg->database))
         return 1;
     for (size_t i = 0; i < cfg->nmodems; i++)
         if (cfg->modems[i].pin[0] || cfg->modems[i].kannel_password[0] ||

@@ -60,6 +60,7 @@ typedef struct cfg_modem {
     char kannel_smsc[32];
     char kannel_callback[CFG_PATH_CAP]; /* our [http] listen as Kannel reaches it */
     char kannel_secret[64];    /* secret: in the URLs Kannel calls back */
+    int kannel_in_flight;      /* sendsms requests at once (outbox parts in flight) */
     int line;                /* line of the section header */
 } cfg_modem;
 

@@ -23,7 +23,8 @@ const char *const cfg_sections[] = {"gateway", "outbox", "inbox", "engine", "con
 const cfg_key cfg_keys[] = {
     /* [gateway] */
     {"gateway", "database", CFG_STRING, G(database), SZ(database), 0, 0, NULL, NULL, false,
-     "the SQLite file (required); the daemon locks DATABASE.lock so two never share it"},
+     "the SQLite file, or a postgresql:// URI several daemons share (required;"
+     " docs/scaling.md); a file is locked (DATABASE.lock) so two daemons never share it"},
     {"gateway", "country", CFG_STRING, G(country), SZ(country), 0, 0, NULL, "KE", false,
      "ISO 3166 country: local numbers (07...) are read as this country's"},
     {"gateway", "timezone", CFG_UTCOFFSET, G(engine.tz_offset_minutes), 0, -720, 840, NULL,
@@ -222,6 +223,8 @@ const cfg_key cfg_keys[] = {
     {"modem", "kannel_secret", CFG_STRING, M(kannel_secret), MSZ(kannel_secret), 0, 0, NULL, "",
      true, "driver = kannel: shared secret in the URLs Kannel calls (/kannel/NAME/mo and /dlr; "
      "letters, digits, - . _ ~; secret: file mode 0600)"},
+    {"modem", "kannel_in_flight", CFG_INT, M(kannel_in_flight), 0, 1, 32, NULL, "16", true,
+     "driver = kannel: sendsms requests (parts) in flight at once, not [outbox] max_in_flight"},
 
     {NULL, NULL, CFG_STRING, 0, 0, 0, 0, NULL, NULL, false, NULL},
 };

@@ -198,7 +198,7 @@ static void release_when_idle(kz_daemon *d, bool busy, int64_t now_ms)
     kz_err err;
     kz_err_clear(&err);
     if (store_release_memory(d->st, d->q, &freed, &err) != KZ_OK)
-        log_warn("idle: database %s: %s", d->cfg.database, err.msg);
+        log_warn("idle: %s", err.msg);
     malloc_trim(0);
     log_debug("idle: gave back %zu KiB of page cache, %zu KiB of statements and the free heap",
               freed.cache / 1024, freed.stmts / 1024);

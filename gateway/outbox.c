@@ -35,6 +35,7 @@ typedef struct sender {
     int daily_cap;
     char prefixes[200];
     int in_flight;
+    int max_in_flight;    /* 0: the settings' (outbox_set_in_flight) */
     int64_t sent_today;   /* read at the start of each pump */
 } sender;
 
@@ -108,6 +109,15 @@ kz_status outbox_attach(outbox *ob, const char *name, void *dev, const outbox_se
     s->dev = dev;
     s->ops = ops;
     return outbox_update(ob, name, daily_cap, prefixes);
+}
+
+kz_status outbox_set_in_flight(outbox *ob, const char *name, int max_in_flight)
+{
+    sender *s = find_sender(ob, name);
+    if (!s)
+        return KZ_ERR_NOTFOUND;
+    s->max_in_flight = max_in_flight > 0 ? max_in_flight : 0;
+    return KZ_OK;
 }
 
 kz_status outbox_update(outbox *ob, const char *name, int daily_cap, const char *prefixes)
@@ -279,12 +289,18 @@ static bool prefix_matches(const char *prefixes, const char *peer)
     return false;
 }
 
+/* The most parts s may have in flight: its own limit, else the settings'. */
+static int in_flight_limit(const outbox *ob, const sender *s)
+{
+    return s->max_in_flight > 0 ? s->max_in_flight : ob->set.max_in_flight;
+}
+
 static bool has_room(const outbox *ob, const sender *s)
 {
     int cap = s->daily_cap > 0 ? s->daily_cap : ob->set.daily_sms_cap;
     if (cap > 0 && s->sent_today >= cap)
         return false;
-    return s->in_flight < ob->set.max_in_flight && s->ops->ready(s->dev);
+    return s->in_flight < in_flight_limit(ob, s) && s->ops->ready(s->dev);
 }
 
 /* Is a better than b for peer? Operator match, then fewest in flight, then fewest today. */
@@ -479,17 +495,16 @@ static kz_status hand(outbox *ob, due_part *p, const char *day, int64_t now, kz_
 
 /*
  * Is a pump worth a commit now? When some ready sender is down to half its
- * max_in_flight (so one commit tops up several parts, and the modem still
+ * in-flight limit (so one commit tops up several parts, and the modem still
  * has work while it commits), or when confirmed sends have waited a second.
  */
 static bool pump_due(const outbox *ob, int64_t now)
 {
     if (ob->nsent >= OUTBOX_SENT_MAX || (ob->nsent && now > ob->sent[0].at))
         return true;
-    int low = ob->set.max_in_flight / 2;
     for (size_t i = 0; i < ob->nsenders; i++) {
         const sender *s = &ob->senders[i];
-        if (s->in_flight <= low && s->ops->ready(s->dev))
+        if (s->in_flight <= in_flight_limit(ob, s) / 2 && s->ops->ready(s->dev))
             return true;
     }
     return false;

@@ -57,6 +57,14 @@ void outbox_configure(outbox *ob, const outbox_settings *s);
 kz_status outbox_attach(outbox *ob, const char *name, void *dev, const outbox_sender_ops *ops,
                         int daily_cap, const char *prefixes);
 
+/*
+ * The most parts sender name may have in flight at once: a driver that
+ * carries many at a time (driver = kannel: kannel_in_flight) states its own;
+ * 0 (the default after outbox_attach): [outbox] max_in_flight, which suits a
+ * GSM modem. KZ_ERR_NOTFOUND.
+ */
+kz_status outbox_set_in_flight(outbox *ob, const char *name, int max_in_flight);
+
 /* Change a sender's cap and prefixes (reload). KZ_ERR_NOTFOUND. */
 kz_status outbox_update(outbox *ob, const char *name, int daily_cap, const char *prefixes);
 

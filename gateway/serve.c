@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "db.h"
 #include "log.h"
 #include "serve.h"
 #include "serve_pay.h"
@@ -157,12 +158,45 @@ static int take_lock(const char *database)
     return fd;
 }
 
+/*
+ * Parts left 'sending' by a crash go back to the queue (or to 'unknown').
+ * On a shared PostgreSQL database other daemons are sending their own parts
+ * right now: only this daemon's modems' parts are its to recover.
+ */
+static kz_status recover_outbox(kz_daemon *d, int64_t *n, kz_err *err)
+{
+    if (!db_target_is_pg(d->cfg.database))
+        return outbox_recover(d->ob, serve_now(), n, err);
+    *n = 0;
+    for (size_t i = 0; i < d->cfg.nmodems; i++) {
+        int64_t k = 0;
+        kz_status rc = qstore_outbox_recover(d->q, d->cfg.modems[i].name,
+                                             d->cfg.after_crash == CFG_AFTER_CRASH_RESEND,
+                                             serve_now(), &k, err);
+        if (rc != KZ_OK)
+            return rc;
+        *n += k;
+    }
+    return KZ_OK;
+}
+
+/* On a shared database this daemon hands over only what its own modems received. */
+static kz_status own_modems(kz_daemon *d, kz_err *err)
+{
+    const char *names[CFG_MAX_MODEMS];
+    for (size_t i = 0; i < d->cfg.nmodems; i++)
+        names[i] = d->cfg.modems[i].name;
+    return qstore_set_own_modems(d->q, names, d->cfg.nmodems, err);
+}
+
 int serve_open_store(kz_daemon *d)
 {
     kz_err err;
     kz_err_clear(&err);
+    char shown[CFG_PATH_CAP];
+    db_target_safe(d->cfg.database, shown, sizeof shown);
     if (store_open(d->cfg.database, STORE_OPEN_CREATE, &d->st, &err) != KZ_OK) {
-        log_error("database %s: %s", d->cfg.database, err.msg);
+        log_error("database %s: %s", shown, err.msg);
         return -1;
     }
     outbox_settings os;
@@ -173,8 +207,12 @@ int serve_open_store(kz_daemon *d)
         log_error("out of memory");
         return -1;
     }
+    if (db_target_is_pg(d->cfg.database) && own_modems(d, &err) != KZ_OK) {
+        log_error("%s", err.msg);
+        return -1;
+    }
     int64_t n = 0;
-    if (outbox_recover(d->ob, serve_now(), &n, &err) != KZ_OK) {
+    if (recover_outbox(d, &n, &err) != KZ_OK) {
         log_error("outbox recovery: %s", err.msg);
         return -1;
     }
@@ -188,6 +226,8 @@ int serve_open_store(kz_daemon *d)
 /* Files root created before the drop (the database, its WAL and shm, the lock) go to user. */
 static void give_files(const char *database, uid_t uid, gid_t gid)
 {
+    if (db_target_is_pg(database)) /* no files: the server keeps the data */
+        return;
     static const char *const suffix[] = {"", "-wal", "-shm", ".lock"};
     for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
         char path[CFG_PATH_CAP + 8];
@@ -296,14 +336,18 @@ int cmd_serve(int argc, char **argv)
     /* Before the first connection: page-cache pages the idle loop can give back. */
     kz_err err;
     kz_err_clear(&err);
+    char shown[CFG_PATH_CAP];
+    db_target_safe(d->cfg.database, shown, sizeof shown);
     if (store_memory_setup(&err) != KZ_OK)
-        log_warn("database %s: %s", d->cfg.database, err.msg);
-    int lockfd = take_lock(d->cfg.database);
+        log_warn("database %s: %s", shown, err.msg);
+    /* One daemon per SQLite file; several share a PostgreSQL database (docs/scaling.md). */
+    int pg = db_target_is_pg(d->cfg.database);
+    int lockfd = pg ? -1 : take_lock(d->cfg.database);
     rc = CLI_FAIL;
-    if (lockfd >= 0 && loop_signals_init(d) == 0 && serve_conv_setup(d) == 0 && serve_open_store(d) == 0 &&
+    if ((pg || lockfd >= 0) && loop_signals_init(d) == 0 && serve_conv_setup(d) == 0 && serve_open_store(d) == 0 &&
         serve_modems_open(d) == 0 && serve_pay_open(d) == 0 && serve_http_bind(d) == 0 &&
         (!o.user || drop_privileges(o.user, d->cfg.database) == 0) && serve_http_start(d) == 0) {
-        log_info("kazi serve started: database %s, %zu modem(s), pid %ld", d->cfg.database,
+        log_info("kazi serve started: database %s, %zu modem(s), pid %ld", shown,
                  d->nmodems, (long)getpid());
         rc = loop_run(d);
     }

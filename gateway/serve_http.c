@@ -118,7 +118,7 @@ static int slot_open(kz_daemon *d, struct serve_http *h, http_slot *s)
     kz_err err;
     kz_err_clear(&err);
     if (store_open(d->cfg.database, 0, &s->st, &err) != KZ_OK) {
-        log_error("[http] %s: database %s: %s", s->key, d->cfg.database, err.msg);
+        log_error("[http] %s: database: %s", s->key, err.msg); /* err names it, masked */
         return -1;
     }
     s->cfg = d->cfg;

@@ -183,6 +183,8 @@ static int open_one(kz_daemon *d, const cfg_modem *c)
         free(sm);
         return -1;
     }
+    /* an SMPP link through smsbox carries many parts at once; a GSM modem, [outbox]'s few */
+    outbox_set_in_flight(d->ob, c->name, kannel ? c->kannel_in_flight : 0);
     modem_hold_deletes(sm->m, true); /* group commit (AT driver; gammu: per part) */
     d->modems[d->nmodems++] = sm;
     modem_tick(sm->m, serve_now_ms()); /* opens the port now, before privileges are dropped */
@@ -241,6 +243,7 @@ void serve_modems_reload(kz_daemon *d, const kz_config *next)
         }
         sm->cfg = *c;
         outbox_update(d->ob, c->name, c->daily_sms_cap, c->prefixes);
+        outbox_set_in_flight(d->ob, c->name, c->driver == 2 ? c->kannel_in_flight : 0);
     }
     for (size_t i = 0; i < next->nmodems; i++) {
         const cfg_modem *c = &next->modems[i];

@@ -41,6 +41,15 @@ static void load(void)
     t.easy_escape = sym(lib, "curl_easy_escape");
     t.easy_strerror = sym(lib, "curl_easy_strerror");
     t.free = sym(lib, "curl_free");
+    t.multi_init = sym(lib, "curl_multi_init");
+    t.multi_setopt = sym(lib, "curl_multi_setopt");
+    t.multi_add_handle = sym(lib, "curl_multi_add_handle");
+    t.multi_remove_handle = sym(lib, "curl_multi_remove_handle");
+    t.multi_perform = sym(lib, "curl_multi_perform");
+    t.multi_poll = sym(lib, "curl_multi_poll"); /* libcurl 7.66 and later */
+    t.multi_info_read = sym(lib, "curl_multi_info_read");
+    t.multi_cleanup = sym(lib, "curl_multi_cleanup");
+    t.multi_strerror = sym(lib, "curl_multi_strerror");
     if (load_msg[0]) { /* a function missing: not the libcurl we know */
         dlclose(lib);
         return;

@@ -29,6 +29,16 @@ typedef struct curl_lib {
     __typeof__(curl_easy_escape) *easy_escape;
     __typeof__(curl_easy_strerror) *easy_strerror;
     __typeof__(curl_free) *free;
+    /* the multi interface: several sendsms requests in flight on one thread */
+    __typeof__(curl_multi_init) *multi_init;
+    __typeof__(curl_multi_setopt) *multi_setopt;
+    __typeof__(curl_multi_add_handle) *multi_add_handle;
+    __typeof__(curl_multi_remove_handle) *multi_remove_handle;
+    __typeof__(curl_multi_perform) *multi_perform;
+    __typeof__(curl_multi_poll) *multi_poll;
+    __typeof__(curl_multi_info_read) *multi_info_read;
+    __typeof__(curl_multi_cleanup) *multi_cleanup;
+    __typeof__(curl_multi_strerror) *multi_strerror;
 } curl_lib;
 
 /*

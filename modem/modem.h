@@ -44,6 +44,10 @@ typedef enum modem_driver {
     MODEM_DRIVER_KANNEL   /* Kannel's smsbox over HTTP (modem_kannel*.c, docs/kannel.md) */
 } modem_driver;
 
+/* A message the receiver could not take (its database away, say) is read again by a
+ * sweep this many ms later, not at the next periodic one. */
+#define MODEM_RETRY_SWEEP_MS 30000
+
 typedef struct modem_config {
     const char *name;       /* "m1": used in every report */
     const char *port;       /* device path: /dev/ttyUSB2, /dev/serial/by-id/..., a pty link */
@@ -52,7 +56,7 @@ typedef struct modem_config {
     const char *storage;    /* "SM", "ME", "MT" or NULL to choose from AT+CPMS=? */
     int cmd_timeout_ms;     /* 0: 10000 (AT+CMGS and AT+CUSD get 60000) */
     int poll_interval_ms;   /* 0: 30000 (registration, signal, storage) */
-    int sweep_interval_ms;  /* 0: 300000 (AT+CMGL=4) */
+    int sweep_interval_ms;  /* 0: 300000 (AT+CMGL=4); MODEM_RETRY_SWEEP_MS after a refusal */
     int reopen_interval_ms; /* 0: 5000 */
     int max_resets;         /* 0: 3 consecutive resets before MODEM_DEAD */
     int ussd_timeout_ms;    /* 0: 60000 (no answer from the network, or none from us) */

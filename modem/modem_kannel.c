@@ -3,26 +3,26 @@
  * the entry points modem.c forwards to, the registry HTTP handlers find a
  * modem in (modem_kannel.h), inbound messages and delivery reports handed
  * over by those handlers, send outcomes posted by the worker
- * (modem_kannel_worker.c), and the completions that give the handlers their
- * verdicts. An inbound message goes to on_sms exactly as a part read from a
- * SIM; while the receiver holds deletes (modem_sms_held), its completion
- * waits for modem_release_held (committed: 200) or modem_forget_held (not:
- * Kannel retries), which is this driver's "delete from the SIM after the
- * commit"; a delivery report is handed over and answered the same way. A
- * report that comes before its send's outcome waits for that outcome. Nothing here waits for a verdict: a ticket queued is the
- * modem's, and every one ends in exactly one completion (stopping the modem
- * completes those left).
- * Owns the registry, the tickets, the worker's lifetime and the queues. Callbacks run only from modem_on_io and modem_tick; the loop-thread
+ * (modem_kannel_worker.c, several requests in flight, outcomes in any
+ * order), and the completions that give the handlers their verdicts. An
+ * inbound message goes to on_sms exactly as a part read from a SIM; while
+ * the receiver holds deletes (modem_sms_held), its completion waits for
+ * modem_release_held (committed: 200) or modem_forget_held (not: Kannel
+ * retries), which is this driver's "delete from the SIM after the commit";
+ * a delivery report is handed over and answered the same way. A report that
+ * comes before its send's outcome waits for that outcome. Nothing here
+ * waits for a verdict: a ticket queued is the modem's, and every one ends in
+ * exactly one completion (stopping the modem completes those left).
+ * Owns the registry, the tickets, the worker's lifetime and the queues.
+ * Callbacks run only from modem_on_io and modem_tick; the loop-thread
  * functions hold kn_mu only to link or unlink; nothing here logs or reports
  * the password.
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "modem_kannel_internal.h"
@@ -35,6 +35,13 @@ void kn_wake(struct modem_kannel *k)
     uint64_t one = 1;
     ssize_t n = write(k->efd, &one, sizeof one);
     (void)n; /* the counter saturating still leaves the fd readable */
+}
+
+void kn_wake_worker(struct modem_kannel *k)
+{
+    uint64_t one = 1;
+    ssize_t n = write(k->wfd, &one, sizeof one);
+    (void)n; /* as kn_wake */
 }
 
 void kn_post_locked(struct modem_kannel *k, kn_send *s)
@@ -172,17 +179,15 @@ kz_status modem_kannel_start(modem *m, kz_err *err)
     k->m = m;
     copy_config(k, m);
     k->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (k->efd < 0) {
+    k->wfd = k->efd < 0 ? -1 : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (k->wfd < 0) {
         int e = errno;
+        if (k->efd >= 0)
+            close(k->efd);
         free(k);
         return kz_err_set(err, KZ_ERR_IO, KZ_NO_OFFSET, "modem %s: eventfd: %s", m->name,
                           strerror(e));
     }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&k->work, &ca);
-    pthread_condattr_destroy(&ca);
     m->kn = k;
     int rc = pthread_create(&k->thread, NULL, kn_worker_main, k);
     if (rc != 0) {
@@ -234,7 +239,7 @@ void modem_kannel_stop(modem *m)
     pthread_mutex_lock(&kn_mu);
     unregister_locked(k); /* no new tickets from here */
     k->stop = true;
-    pthread_cond_signal(&k->work);
+    kn_wake_worker(k);
     kn_ticket *in = k->in_head;
     k->in_head = k->in_tail = NULL;
     pthread_mutex_unlock(&kn_mu);
@@ -247,7 +252,7 @@ void modem_kannel_stop(modem *m)
         pthread_join(k->thread, NULL);
     free_sends(k->rq_head);
     free_sends(k->ev_head);
-    pthread_cond_destroy(&k->work);
+    close(k->wfd);
     close(k->efd);
     memset(k->password, 0, sizeof k->password);
     free(k);
@@ -394,11 +399,8 @@ static void pump(modem *m)
         pthread_mutex_unlock(&kn_mu);
         any = true;
     }
-    if (!any)
-        return;
-    pthread_mutex_lock(&kn_mu);
-    pthread_cond_signal(&k->work);
-    pthread_mutex_unlock(&kn_mu);
+    if (any)
+        kn_wake_worker(k);
 }
 
 /* Everything the worker and the HTTP threads posted. */

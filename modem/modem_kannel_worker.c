@@ -1,39 +1,42 @@
 /*
  * modem_kannel_worker.c - the kannel driver's worker thread: takes the sends
- * the loop queued, one at a time, turns each PDU into a sendsms request
- * (kannel_map.c) and makes it over one libcurl handle kept alive between
- * requests; posts each outcome (202: sent; a permanent 4xx; 5xx, 401/403 or
- * no answer: retryable). When smsbox does not answer the modem is reported
- * closed, and ready again after the reopen interval (the next send tells).
- * Owns the libcurl handle. Never calls the daemon's callbacks, never touches
- * struct modem, never logs; the query (it holds the password) never appears
- * in an outcome.
+ * the loop queued and keeps up to KN_INFLIGHT_MAX sendsms requests in flight
+ * at once through libcurl's multi interface (one easy handle per request
+ * slot, the connections kept alive in the multi handle's cache); the request
+ * itself and its outcome are modem_kannel_xfer.c's. Outcomes are posted as
+ * requests end, in any order. When smsbox does not answer, the modem is
+ * reported closed and no new request starts until the reopen interval has
+ * passed (the requests already in flight end on their own and post their
+ * outcomes); then it is ready again and the next send tells.
+ * Owns the multi handle and the slots. Sleeps only in curl_multi_poll, woken
+ * by the loop through k->wfd. Never calls the daemon's callbacks, never
+ * touches struct modem, never logs; the URL (it holds the password) never
+ * appears in an outcome.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "modem_kannel_internal.h"
 
-#define QUERY_MAX 8192
-#define BODY_KEEP 120 /* bytes of smsbox's answer kept for the log */
+#define IDLE_WAIT_MS 60000 /* a wait with nothing in flight (k->wfd wakes it sooner) */
 
-typedef struct body_buf {
-    char text[BODY_KEEP + 1];
-    size_t len;
-} body_buf;
+typedef struct kn_worker {
+    struct modem_kannel *k;
+    CURLM *mh;
+    kn_xfer x[KN_INFLIGHT_MAX];
+    size_t busy;       /* slots with a request in flight */
+    int64_t retry_at;  /* 0: smsbox answers; else when to try again (monotonic ms) */
+} kn_worker;
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
+static int64_t now_ms(void)
 {
-    body_buf *b = ud;
-    size_t len = size * n;
-    for (size_t i = 0; i < len && b->len < BODY_KEEP; i++) {
-        char c = p[i];
-        b->text[b->len++] = c >= 32 && c < 127 ? c : ' ';
-    }
-    b->text[b->len] = '\0';
-    return len;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Tell the loop whether smsbox answers (kn_mu held). */
@@ -54,83 +57,31 @@ static void set_up(struct modem_kannel *k, bool up, const char *why)
     pthread_mutex_unlock(&kn_mu);
 }
 
-static void setup_handle(struct modem_kannel *k, CURL *h, body_buf *b)
+/* Post s's outcome; a request smsbox did not answer closes the modem for a while. */
+static void post(kn_worker *w, kn_send *s, bool answered)
 {
-    const curl_lib *cl = k->cl;
-    cl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    cl->easy_setopt(h, CURLOPT_HTTPGET, 1L);
-    cl->easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)k->timeout_ms);
-    cl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    cl->easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    cl->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    cl->easy_setopt(h, CURLOPT_WRITEDATA, b);
-    cl->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    struct modem_kannel *k = w->k;
+    pthread_mutex_lock(&kn_mu);
+    if (!answered && !w->retry_at) {
+        set_up_locked(k, false, s->why);
+        w->retry_at = now_ms() + k->reopen_ms;
+    }
+    kn_post_locked(k, s);
+    pthread_mutex_unlock(&kn_mu);
 }
 
-/* The request for s, its outcome in s. False when smsbox did not answer. */
-static bool send_one(struct modem_kannel *k, CURL *h, kn_send *s, char *url, size_t url_cap)
+static kn_xfer *free_slot(kn_worker *w)
 {
-    char query[QUERY_MAX];
-    kz_err err;
-    kz_err_clear(&err);
-    kannel_send_opts o = {k->username, k->password, k->from, k->smsc, k->dlr_url};
-    if (kannel_sendsms_query(s->pdu.bytes, s->pdu.len, s->id, &o, query, sizeof query, &err) !=
-        KZ_OK) {
-        s->st = KZ_ERR_INVALID;
-        snprintf(s->why, sizeof s->why, "not sent: %.140s", err.msg);
-        return true;
-    }
-    snprintf(url, url_cap, "%s%s%s", k->url, strchr(k->url, '?') ? "&" : "?", query);
-    body_buf b = {.len = 0};
-    b.text[0] = '\0';
-    setup_handle(k, h, &b);
-    k->cl->easy_setopt(h, CURLOPT_URL, url);
-    CURLcode rc = k->cl->easy_perform(h);
-    memset(url, 0, url_cap); /* it held the password */
-    memset(query, 0, sizeof query);
-    if (rc != CURLE_OK) {
-        bool maybe = rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING ||
-                     rc == CURLE_RECV_ERROR;
-        s->st = maybe ? KZ_ERR_TIMEOUT : KZ_ERR_IO;
-        s->retryable = true;
-        snprintf(s->why, sizeof s->why, "sendsms did not answer: %s%s", k->cl->easy_strerror(rc),
-                 maybe ? " (possibly sent)" : "");
-        return false;
-    }
-    long code = 0;
-    k->cl->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    s->http_status = code;
-    kannel_outcome oc = kannel_answer_class(code);
-    s->st = oc == KANNEL_ACCEPTED ? KZ_OK : oc == KANNEL_PERMANENT ? KZ_ERR_INVALID : KZ_ERR_IO;
-    s->retryable = oc == KANNEL_RETRYABLE;
-    snprintf(s->why, sizeof s->why, "sendsms answered %ld: %s", code, b.text);
-    return true;
+    for (size_t i = 0; i < KN_INFLIGHT_MAX; i++)
+        if (!w->x[i].s)
+            return &w->x[i];
+    return NULL;
 }
 
-static kn_send *take(struct modem_kannel *k, int64_t *retry_at)
+/* The next queued send, or NULL (stopping or none). */
+static kn_send *take(struct modem_kannel *k)
 {
     pthread_mutex_lock(&kn_mu);
-    for (;;) {
-        if (k->stop)
-            break;
-        if (*retry_at) {
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            int64_t ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-            if (ms >= *retry_at) {
-                *retry_at = 0;
-                set_up_locked(k, true, "trying sendsms again");
-                continue;
-            }
-            struct timespec ts = {(time_t)(*retry_at / 1000), (long)(*retry_at % 1000) * 1000000};
-            if (!k->rq_head)
-                pthread_cond_timedwait(&k->work, &kn_mu, &ts);
-        } else if (!k->rq_head) {
-            pthread_cond_wait(&k->work, &kn_mu);
-        }
-        if (k->rq_head && !k->stop)
-            break;
-    }
     kn_send *s = k->stop ? NULL : k->rq_head;
     if (s) {
         k->rq_head = s->next;
@@ -141,31 +92,141 @@ static kn_send *take(struct modem_kannel *k, int64_t *retry_at)
     return s;
 }
 
+/* Start queued sends while a slot is free and smsbox is believed to answer. */
+static void start_queued(kn_worker *w)
+{
+    kn_xfer *x;
+    while (!w->retry_at && (x = free_slot(w))) {
+        kn_send *s = take(w->k);
+        if (!s)
+            return;
+        if (kn_xfer_start(w->k, w->mh, x, s) != KZ_OK) {
+            x->s = NULL;
+            post(w, s, true); /* never reached smsbox: its outcome says why */
+            continue;
+        }
+        w->busy++;
+    }
+}
+
+static kn_xfer *slot_of(kn_worker *w, CURL *h)
+{
+    for (size_t i = 0; i < KN_INFLIGHT_MAX; i++)
+        if (w->x[i].s && w->x[i].h == h)
+            return &w->x[i];
+    return NULL;
+}
+
+/* Post the outcome of every request that ended. */
+static void collect(kn_worker *w)
+{
+    int left = 0;
+    CURLMsg *msg;
+    while ((msg = w->k->cl->multi_info_read(w->mh, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        kn_xfer *x = slot_of(w, msg->easy_handle);
+        if (!x)
+            continue; /* not ours: cannot happen */
+        CURLcode rc = msg->data.result; /* msg is invalid once the handle is removed */
+        kn_send *s = x->s;
+        bool answered = kn_xfer_finish(w->k, w->mh, x, rc);
+        x->s = NULL;
+        w->busy--;
+        post(w, s, answered);
+    }
+}
+
+/* Past the reopen interval: ready again, the next send tells. */
+static void maybe_reopen(kn_worker *w)
+{
+    if (!w->retry_at || now_ms() < w->retry_at)
+        return;
+    w->retry_at = 0;
+    set_up(w->k, true, "trying sendsms again");
+}
+
+/* How long curl_multi_poll may sleep (libcurl shortens it for its own timeouts). */
+static int wait_ms(kn_worker *w)
+{
+    int64_t ms = w->busy ? 1000 : IDLE_WAIT_MS;
+    if (w->retry_at) {
+        int64_t until = w->retry_at - now_ms();
+        if (until < ms)
+            ms = until < 0 ? 0 : until;
+        return (int)ms;
+    }
+    pthread_mutex_lock(&kn_mu);
+    bool queued = w->k->rq_head != NULL;
+    pthread_mutex_unlock(&kn_mu);
+    if (queued && w->busy < KN_INFLIGHT_MAX)
+        ms = 0;
+    return (int)ms;
+}
+
+static bool stopping(struct modem_kannel *k)
+{
+    pthread_mutex_lock(&kn_mu);
+    bool stop = k->stop;
+    pthread_mutex_unlock(&kn_mu);
+    return stop;
+}
+
+static void run(kn_worker *w)
+{
+    const curl_lib *cl = w->k->cl;
+    while (!stopping(w->k)) {
+        maybe_reopen(w);
+        start_queued(w);
+        int running = 0;
+        if (w->busy)
+            cl->multi_perform(w->mh, &running);
+        collect(w);
+        struct curl_waitfd wake = {.fd = w->k->wfd, .events = POLLIN, .revents = 0};
+        cl->multi_poll(w->mh, &wake, 1, wait_ms(w), NULL);
+        uint64_t v;
+        ssize_t n = read(w->k->wfd, &v, sizeof v);
+        (void)n; /* EAGAIN: woken by a socket or the clock */
+    }
+}
+
+/* Stopping: the requests still in flight end here without an outcome (the
+ * owner detaching the modem applies the after-crash rule to them). */
+static void finish_all(kn_worker *w)
+{
+    for (size_t i = 0; i < KN_INFLIGHT_MAX; i++) {
+        kn_xfer *x = &w->x[i];
+        if (x->s) {
+            w->k->cl->multi_remove_handle(w->mh, x->h);
+            free(x->s);
+            x->s = NULL;
+        }
+        if (x->h)
+            w->k->cl->easy_cleanup(x->h);
+        x->h = NULL;
+    }
+    w->k->cl->multi_cleanup(w->mh);
+}
+
 void *kn_worker_main(void *arg)
 {
     struct modem_kannel *k = arg;
-    size_t url_cap = QUERY_MAX + sizeof k->url + 8;
-    char *url = malloc(url_cap);
-    CURL *h = url ? k->cl->easy_init() : NULL;
+    kn_worker *w = calloc(1, sizeof *w);
+    CURLM *mh = w ? k->cl->multi_init() : NULL;
+    if (!mh) {
+        free(w);
+        set_up(k, false, "libcurl could not make a handle");
+        return NULL;
+    }
+    w->k = k;
+    w->mh = mh;
+    /* every slot's connection stays open between requests */
+    k->cl->multi_setopt(mh, CURLMOPT_MAXCONNECTS, (long)KN_INFLIGHT_MAX);
     char why[sizeof k->up_why];
     snprintf(why, sizeof why, "sendsms at %.150s", k->url);
-    set_up(k, h != NULL, h ? why : "libcurl could not make a handle");
-    int64_t retry_at = 0;
-    kn_send *s;
-    while (h && (s = take(k, &retry_at))) {
-        bool answered = send_one(k, h, s, url, url_cap);
-        pthread_mutex_lock(&kn_mu);
-        if (!answered) {
-            set_up_locked(k, false, s->why);
-            struct timespec now;
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            retry_at = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + k->reopen_ms;
-        }
-        kn_post_locked(k, s);
-        pthread_mutex_unlock(&kn_mu);
-    }
-    if (h)
-        k->cl->easy_cleanup(h);
-    free(url);
+    set_up(k, true, why);
+    run(w);
+    finish_all(w);
+    free(w);
     return NULL;
 }

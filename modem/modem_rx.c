@@ -166,6 +166,14 @@ static bool decode_hex(modem *m, const char *where, const char *hex, size_t hexl
     return true;
 }
 
+/* The receiver could not take a message: look for it again in MODEM_RETRY_SWEEP_MS. */
+static void sweep_again_soon(modem *m)
+{
+    int64_t at = m->now + MODEM_RETRY_SWEEP_MS;
+    if (!m->cfg.probe_only && at < m->next_sweep)
+        m->next_sweep = at;
+}
+
 /* A message read from storage at index (AT+CMGR or AT+CMGL). */
 static void stored_message(modem *m, int index, int len, const char *hex, size_t hexlen)
 {
@@ -210,6 +218,7 @@ static void stored_message(modem *m, int index, int len, const char *hex, size_t
     } else if (st != KZ_ERR_UNSUPPORTED) {
         modem_event(m, 2, "%s not committed by the receiver (%s): left for the next sweep",
                     where, kz_strerror(st));
+        sweep_again_soon(m);
     }
 }
 
@@ -370,8 +379,10 @@ void modem_sweep_start(modem *m)
 
 void modem_sweep_soon(modem *m)
 {
-    if (m->now - m->last_full_sweep < modem_cmd_timeout(m))
+    if (m->now - m->last_full_sweep < modem_cmd_timeout(m)) {
+        sweep_again_soon(m); /* one just ran: once more a little later, not in 5 minutes */
         return;
+    }
     m->last_full_sweep = m->now;
     m->next_sweep = m->now;
 }

@@ -1,7 +1,7 @@
 /*
  * payout_store.h - the SQL primitives behind payouts, retainers and the
  * ledger check (implemented in tasks/store_payout*.c, the only payout files
- * that include sqlite3.h). Each call is one statement or a short read.
+ * that hold the SQL). Each call is one statement or a short read.
  * Owns: nothing but the calls' contracts. Never decides (payout.c and
  * retainer.c do), never opens a transaction (the callers bracket every
  * read-then-write with store_begin/store_commit).

@@ -6,7 +6,7 @@
  * Owns: the kz_queue handle (its own prepared statements on a kz_store
  * connection) and the tables of migration 3 (docs/schema.md). Never decides
  * anything (which modem, when to retry, what to say: gateway/ decides), never
- * logs. Only tasks/store_*.c include sqlite3.h; callers see plain C types.
+ * logs. Only tasks/store_*.c hold SQL; callers see plain C types.
  * Times are Unix seconds (UTC); `day` is the deployment's local date "YYYY-MM-DD".
  */
 #ifndef KAZI_QUEUE_STORE_H
@@ -29,6 +29,14 @@ kz_status qstore_open(kz_store *st, kz_queue **out, kz_err *err);
 
 /* Finalize the statements and free. NULL-safe. */
 void qstore_close(kz_queue *q);
+
+/*
+ * On a database several daemons share: hand over only the inbound parts that
+ * came through these modems (the names are copied). Each daemon then turns
+ * its own workers' messages into conversation steps, in the order they came.
+ * Unset (the default), every waiting part is this daemon's. KZ_ERR_NOMEM.
+ */
+kz_status qstore_set_own_modems(kz_queue *q, const char *const *names, size_t n, kz_err *err);
 
 /* The store the queue works on. */
 kz_store *qstore_store(kz_queue *q);

@@ -7,6 +7,8 @@
  */
 #include "store_internal.h"
 
+#include <sqlite3.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Milliseconds a connection waits for another writer before SQLITE_BUSY. */
+/* Milliseconds a connection waits for another writer before DB_BUSY. */
 #define STORE_BUSY_MS 10000
 
 /*
@@ -64,7 +66,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         "INSERT INTO workers(phone, name, lang, joined_at) VALUES (?1, ?2, coalesce(?3, 'en'), ?4)",
     [ST_ASSIGN_ANSWERED] =
         "INSERT INTO assignments(task_id, worker_id, ref, state, offered_at, due_at, closed_at)"
-        " VALUES (?1, ?2, 1 + (?1 % 9999), 'answered', ?3, ?3, ?3)"
+        " VALUES (?1, ?2, 1 + (CAST(?1 AS INTEGER) % 9999), 'answered', ?3, ?3, ?3)"
         " ON CONFLICT(task_id, worker_id) DO UPDATE SET state = 'answered', closed_at = ?3"
         " RETURNING id",
     [ST_ANSWER_INSERT] =
@@ -113,7 +115,7 @@ static const char *const stmt_sql[ST__COUNT] = {
         " LEFT JOIN tasks t ON t.batch_id = b.id"
         " LEFT JOIN (SELECT task_id, count(*) AS n FROM answers WHERE state <> 'rejected'"
         "            GROUP BY task_id) ac ON ac.task_id = t.id"
-        " GROUP BY b.id ORDER BY b.id",
+        " GROUP BY b.id, r.name ORDER BY b.id",
     [ST_WORKERS] =
         "SELECT w.id, w.phone, coalesce(w.name, ''), w.lang, w.state,"
         "  (SELECT count(*) FROM answers a WHERE a.worker_id = w.id),"
@@ -131,13 +133,13 @@ int64_t store_now(void)
 kz_status store_db_err(kz_store *st, kz_err *err, const char *what)
 {
     return kz_err_set(err, KZ_ERR_DB, KZ_NO_OFFSET, "%s: %s", what,
-                      st && st->db ? sqlite3_errmsg(st->db) : "no database");
+                      st && st->db ? db_errmsg(st->db) : "no database");
 }
 
-void store_col_copy(sqlite3_stmt *s, int col, char *out, size_t cap)
+void store_col_copy(db_stmt *s, int col, char *out, size_t cap)
 {
-    const unsigned char *t = sqlite3_column_text(s, col);
-    size_t n = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+    const unsigned char *t = db_column_text(s, col);
+    size_t n = t ? (size_t)db_column_bytes(s, col) : 0;
     if (cap == 0)
         return;
     if (n >= cap)
@@ -147,32 +149,48 @@ void store_col_copy(sqlite3_stmt *s, int col, char *out, size_t cap)
     out[n] = '\0';
 }
 
-sqlite3_stmt *store_stmt(kz_store *st, store_stmt_id id, kz_err *err)
+db_stmt *store_stmt(kz_store *st, store_stmt_id id, kz_err *err)
 {
-    sqlite3_stmt *s = st->stmt[id];
+    db_stmt *s = st->stmt[id];
     if (!s) {
-        if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
-            SQLITE_OK) {
+        if (db_prepare(st->db, stmt_sql[id], 1, &s) !=
+            DB_OK) {
             store_db_err(st, err, "preparing a statement");
             return NULL;
         }
         st->stmt[id] = s;
     }
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    db_reset(s);
+    db_clear_bindings(s);
     return s;
+}
+
+kz_status store_one_int(kz_store *st, const char *sql, int64_t *out, kz_err *err)
+{
+    db_stmt *s = NULL;
+    if (db_prepare(st->db, sql, 0, &s) != DB_OK)
+        return store_db_err(st, err, sql);
+    int rc = db_step(s);
+    *out = rc == DB_ROW && !db_column_is_null(s, 0) ? db_column_int64(s, 0) : -1;
+    db_finalize(s);
+    return rc == DB_ROW ? KZ_OK : store_db_err(st, err, sql);
+}
+
+kz_status store_exec(kz_store *st, const char *sql, const char *what, kz_err *err)
+{
+    return db_exec(st->db, sql) == DB_OK ? KZ_OK : store_db_err(st, err, what);
 }
 
 /* Run one fixed statement to completion (BEGIN, COMMIT, ROLLBACK). */
 static kz_status run_fixed(kz_store *st, store_stmt_id id, const char *what, kz_err *err)
 {
-    sqlite3_stmt *s = store_stmt(st, id, err);
+    db_stmt *s = store_stmt(st, id, err);
     if (!s)
         return KZ_ERR_DB;
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE) {
-        if (rc == SQLITE_BUSY)
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE) {
+        if (rc == DB_BUSY)
             return kz_err_set(err, KZ_ERR_BUSY, KZ_NO_OFFSET, "%s: database is locked", what);
         return store_db_err(st, err, what);
     }
@@ -194,24 +212,24 @@ kz_status store_commit(kz_store *st, kz_err *err)
 
 void store_rollback(kz_store *st)
 {
-    if (st && st->db && !sqlite3_get_autocommit(st->db))
+    if (st && st->db && !db_get_autocommit(st->db))
         (void)run_fixed(st, ST_ROLLBACK, "ROLLBACK", NULL);
 }
 
 kz_status store_secret(kz_store *st, char *out, size_t cap, kz_err *err)
 {
-    sqlite3_stmt *s = store_stmt(st, ST_SECRET_GET, err);
+    db_stmt *s = store_stmt(st, ST_SECRET_GET, err);
     if (!s)
         return KZ_ERR_DB;
     kz_status rc = KZ_OK;
-    if (sqlite3_step(s) != SQLITE_ROW) {
+    if (db_step(s) != DB_ROW) {
         rc = store_db_err(st, err, "reading the pseudonym key");
-    } else if ((size_t)sqlite3_column_bytes(s, 0) >= cap) {
+    } else if ((size_t)db_column_bytes(s, 0) >= cap) {
         rc = kz_err_set(err, KZ_ERR_NOSPACE, KZ_NO_OFFSET, "pseudonym key longer than %zu", cap);
     } else {
         store_col_copy(s, 0, out, cap);
     }
-    sqlite3_reset(s);
+    db_reset(s);
     return rc;
 }
 
@@ -233,19 +251,19 @@ static kz_status configure(kz_store *st, kz_err *err)
         "PRAGMA trusted_schema = OFF",
         "PRAGMA temp_store = MEMORY",
     };
-    if (sqlite3_busy_timeout(st->db, STORE_BUSY_MS) != SQLITE_OK)
+    if (sqlite3_busy_timeout(db_sqlite(st->db), STORE_BUSY_MS) != SQLITE_OK)
         return store_db_err(st, err, "setting busy_timeout");
     for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
-        sqlite3_stmt *s = NULL;
-        if (sqlite3_prepare_v2(st->db, pragmas[i], -1, &s, NULL) != SQLITE_OK) {
-            sqlite3_finalize(s);
+        db_stmt *s = NULL;
+        if (db_prepare(st->db, pragmas[i], 0, &s) != DB_OK) {
+            db_finalize(s);
             return store_db_err(st, err, pragmas[i]);
         }
         int rc;
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        while ((rc = db_step(s)) == DB_ROW)
             ;
-        sqlite3_finalize(s);
-        if (rc != SQLITE_DONE)
+        db_finalize(s);
+        if (rc != DB_DONE)
             return store_db_err(st, err, pragmas[i]);
     }
     return KZ_OK;
@@ -271,6 +289,8 @@ static kz_status create_private(const char *path, kz_err *err)
 kz_status store_open(const char *path, unsigned flags, kz_store **out, kz_err *err)
 {
     *out = NULL;
+    if (db_target_is_pg(path))
+        return store_open_pg(path, flags, out, err);
     struct stat sb;
     if (!(flags & STORE_OPEN_CREATE) && stat(path, &sb) != 0)
         return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "%s: no such database", path);
@@ -279,15 +299,12 @@ kz_status store_open(const char *path, unsigned flags, kz_store **out, kz_err *e
     kz_store *st = calloc(1, sizeof *st);
     if (!st)
         return kz_err_set(err, KZ_ERR_NOMEM, KZ_NO_OFFSET, "out of memory");
-    int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
-                 ((flags & STORE_OPEN_CREATE) ? SQLITE_OPEN_CREATE : 0);
-    if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+    if (db_open(path, (flags & STORE_OPEN_CREATE) != 0, &st->db) != DB_OK) {
         kz_status rc = kz_err_set(err, KZ_ERR_DB, KZ_NO_OFFSET, "%s: %s", path,
-                                  st->db ? sqlite3_errmsg(st->db) : "cannot open");
+                                  db_errmsg(st->db));
         store_close(st);
         return rc;
     }
-    sqlite3_extended_result_codes(st->db, 1);
     kz_status rc = configure(st, err);
     if (rc == KZ_OK && !(flags & STORE_OPEN_NO_MIGRATE))
         rc = store_migrate(st, -1, err);
@@ -303,15 +320,15 @@ kz_status store_find_id(kz_store *st, store_stmt_id id, const char *key, int64_t
                         const char *what, kz_err *err)
 {
     *out = 0;
-    sqlite3_stmt *s = store_stmt(st, id, err);
+    db_stmt *s = store_stmt(st, id, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_bind_text(s, 1, key, -1, DB_STATIC);
+    int rc = db_step(s);
+    if (rc == DB_ROW)
+        *out = db_column_int64(s, 0);
+    db_reset(s);
+    if (rc != DB_ROW && rc != DB_DONE)
         return store_db_err(st, err, what);
     return KZ_OK;
 }
@@ -321,14 +338,13 @@ void store_close(kz_store *st)
     if (!st)
         return;
     for (int i = 0; i < ST__COUNT; i++)
-        sqlite3_finalize(st->stmt[i]);
+        db_finalize(st->stmt[i]);
     for (int i = 0; i < STORE_ENGINE_STMTS; i++)
-        sqlite3_finalize(st->eng[i]);
+        db_finalize(st->eng[i]);
     for (int i = 0; i < STORE_CONV_STMTS; i++)
-        sqlite3_finalize(st->conv[i]);
+        db_finalize(st->conv[i]);
     for (int i = 0; i < STORE_PAY_STMTS; i++)
-        sqlite3_finalize(st->pay[i].stmt);
-    if (st->db)
-        sqlite3_close(st->db);
+        db_finalize(st->pay[i].stmt);
+    db_close(st->db);
     free(st);
 }

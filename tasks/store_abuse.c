@@ -36,90 +36,89 @@ static const char *const sa_sql[SA__COUNT] = {
     [SA_FLAG_SEEN] = "SELECT 1 FROM number_flags WHERE peer = ?1 AND kind = ?2 AND day = ?3",
     [SA_FLAG_ADD] = "INSERT INTO number_flags(peer, kind, day, first_at, last_at, message_id)"
                     " VALUES (?1, ?2, ?3, ?4, ?4, nullif(?5, 0))"
-                    " ON CONFLICT(peer, kind, day) DO UPDATE SET hits = hits + 1,"
-                    " last_at = max(last_at, excluded.last_at)",
+                    " ON CONFLICT(peer, kind, day) DO UPDATE SET hits = number_flags.hits + 1,"
+                    " last_at = max(number_flags.last_at, excluded.last_at)",
     [SA_FLAGS] = "SELECT f.peer, f.kind, f.day, f.first_at, f.last_at, f.hits,"
                  " coalesce(f.message_id, 0), coalesce(w.id, 0)"
                  " FROM number_flags f LEFT JOIN workers w ON w.phone = f.peer"
                  " ORDER BY f.last_at DESC, f.peer, f.kind",
 };
 
-static sqlite3_stmt *sa_stmt(kz_store *st, sa_id id, kz_err *err)
+static db_stmt *sa_stmt(kz_store *st, sa_id id, kz_err *err)
 {
-    sqlite3_stmt **slot = &st->conv[ABUSE_FIRST + id];
-    if (!*slot && sqlite3_prepare_v3(st->db, sa_sql[id], -1, SQLITE_PREPARE_PERSISTENT, slot,
-                                     NULL) != SQLITE_OK) {
+    db_stmt **slot = &st->conv[ABUSE_FIRST + id];
+    if (!*slot && db_prepare(st->db, sa_sql[id], 1, slot) != DB_OK) {
         store_db_err(st, err, "preparing an abuse-limit statement");
         return NULL;
     }
-    sqlite3_reset(*slot);
-    sqlite3_clear_bindings(*slot);
+    db_reset(*slot);
+    db_clear_bindings(*slot);
     return *slot;
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+static void bind_text(db_stmt *s, int i, const char *v)
 {
     if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+        db_bind_text(s, i, v, -1, DB_TRANSIENT);
     else
-        sqlite3_bind_null(s, i);
+        db_bind_null(s, i);
 }
 
 /* Step s once expecting a row or nothing: *v column 0 (0 without a row). */
-static kz_status one_int(kz_store *st, sqlite3_stmt *s, int64_t *v, const char *what,
+static kz_status one_int(kz_store *st, db_stmt *s, int64_t *v, const char *what,
                          kz_err *err)
 {
-    int rc = sqlite3_step(s);
-    *v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    int rc = db_step(s);
+    *v = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
+    if (rc != DB_ROW && rc != DB_DONE)
         return store_db_err(st, err, what);
     return KZ_OK;
 }
 
-static kz_status run(kz_store *st, sqlite3_stmt *s, const char *what, kz_err *err)
+static kz_status run(kz_store *st, db_stmt *s, const char *what, kz_err *err)
 {
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? KZ_OK : store_db_err(st, err, what);
+    int rc = db_step(s);
+    db_reset(s);
+    return rc == DB_DONE ? KZ_OK : store_db_err(st, err, what);
 }
 
 kz_status store_abuse_inbound_count(kz_store *st, const char *peer, int64_t since, int64_t self,
                                     int64_t limit, int64_t *n, kz_err *err)
 {
-    sqlite3_stmt *s = sa_stmt(st, SA_IN_COUNT, err);
+    db_stmt *s = sa_stmt(st, SA_IN_COUNT, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, since);
-    sqlite3_bind_int64(s, 3, self);
-    sqlite3_bind_int64(s, 4, limit);
+    db_bind_int64(s, 2, since);
+    db_bind_int64(s, 3, self);
+    db_bind_int64(s, 4, limit);
     return one_int(st, s, n, "counting a number's inbound messages", err);
 }
 
 kz_status store_abuse_repeat_count(kz_store *st, const char *peer, int64_t norm, int64_t since,
                                    int64_t self, int64_t limit, int64_t *n, kz_err *err)
 {
-    sqlite3_stmt *s = sa_stmt(st, SA_REPEAT_COUNT, err);
+    db_stmt *s = sa_stmt(st, SA_REPEAT_COUNT, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, since);
-    sqlite3_bind_int64(s, 3, self);
-    sqlite3_bind_int64(s, 4, limit);
-    sqlite3_bind_int64(s, 5, norm);
+    db_bind_int64(s, 2, since);
+    db_bind_int64(s, 3, self);
+    db_bind_int64(s, 4, limit);
+    db_bind_int64(s, 5, norm);
     return one_int(st, s, n, "counting a number's repeated messages", err);
 }
 
 kz_status store_abuse_reason_seen(kz_store *st, const char *peer, const char *reason,
                                   int64_t since, int64_t self, bool *seen, kz_err *err)
 {
-    sqlite3_stmt *s = sa_stmt(st, SA_REASON_SEEN, err);
+    db_stmt *s = sa_stmt(st, SA_REASON_SEEN, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, since);
-    sqlite3_bind_int64(s, 3, self);
+    db_bind_int64(s, 2, since);
+    db_bind_int64(s, 3, self);
     bind_text(s, 4, reason);
     int64_t v = 0;
     kz_status rc = one_int(st, s, &v, "looking for a limited message", err);
@@ -130,7 +129,7 @@ kz_status store_abuse_reason_seen(kz_store *st, const char *peer, const char *re
 kz_status store_abuse_flag(kz_store *st, const char *peer, const char *kind, const char *day,
                            int64_t at, int64_t message_id, bool *first, kz_err *err)
 {
-    sqlite3_stmt *s = sa_stmt(st, SA_FLAG_SEEN, err);
+    db_stmt *s = sa_stmt(st, SA_FLAG_SEEN, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
@@ -146,34 +145,34 @@ kz_status store_abuse_flag(kz_store *st, const char *peer, const char *kind, con
     bind_text(s, 1, peer);
     bind_text(s, 2, kind);
     bind_text(s, 3, day);
-    sqlite3_bind_int64(s, 4, at);
-    sqlite3_bind_int64(s, 5, message_id);
+    db_bind_int64(s, 4, at);
+    db_bind_int64(s, 5, message_id);
     return run(st, s, "flagging a number", err);
 }
 
 kz_status store_abuse_flags_each(kz_store *st, int (*cb)(void *ctx, const store_flag_row *r),
                                  void *ctx, kz_err *err)
 {
-    sqlite3_stmt *s = sa_stmt(st, SA_FLAGS, err);
+    db_stmt *s = sa_stmt(st, SA_FLAGS, err);
     if (!s)
         return KZ_ERR_DB;
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         store_flag_row r = {
-            .peer = (const char *)sqlite3_column_text(s, 0),
-            .kind = (const char *)sqlite3_column_text(s, 1),
-            .day = (const char *)sqlite3_column_text(s, 2),
-            .first_at = sqlite3_column_int64(s, 3),
-            .last_at = sqlite3_column_int64(s, 4),
-            .hits = sqlite3_column_int64(s, 5),
-            .message_id = sqlite3_column_int64(s, 6),
-            .worker_id = sqlite3_column_int64(s, 7),
+            .peer = (const char *)db_column_text(s, 0),
+            .kind = (const char *)db_column_text(s, 1),
+            .day = (const char *)db_column_text(s, 2),
+            .first_at = db_column_int64(s, 3),
+            .last_at = db_column_int64(s, 4),
+            .hits = db_column_int64(s, 5),
+            .message_id = db_column_int64(s, 6),
+            .worker_id = db_column_int64(s, 7),
         };
         if (cb(ctx, &r) != 0) {
-            sqlite3_reset(s);
+            db_reset(s);
             return KZ_OK;
         }
     }
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? KZ_OK : store_db_err(st, err, "listing number flags");
+    db_reset(s);
+    return rc == DB_DONE ? KZ_OK : store_db_err(st, err, "listing number flags");
 }

@@ -12,6 +12,8 @@
 
 #include "store_internal.h"
 
+#include <sqlite3.h>
+
 #define BACKUP_DEFAULT_STEP 64 /* pages per step: 256 KiB at the default page size */
 #define BACKUP_BUSY_SLEEP_MS 50
 #define BACKUP_BUSY_TRIES 200 /* 200 x 50 ms: about 10 s of a held lock */
@@ -94,6 +96,9 @@ kz_status store_backup(kz_store *src, const char *dest, int pages_per_step,
                        store_backup_info *info, kz_err *err)
 {
     memset(info, 0, sizeof *info);
+    if (!db_sqlite(src->db))
+        return kz_err_set(err, KZ_ERR_STATE, KZ_NO_OFFSET,
+                          "the database is PostgreSQL: back it up with pg_dump (docs/scaling.md)");
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(dest, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
@@ -101,7 +106,7 @@ kz_status store_backup(kz_store *src, const char *dest, int pages_per_step,
         sqlite3_close(db);
         return rc;
     }
-    sqlite3_backup *b = sqlite3_backup_init(db, "main", src->db, "main");
+    sqlite3_backup *b = sqlite3_backup_init(db, "main", db_sqlite(src->db), "main");
     if (!b) {
         kz_status rc = dest_err(db, dest, "starting the backup", err);
         sqlite3_close(db);

@@ -83,22 +83,20 @@ static void report_lines(check_run *r, const char *prefix, const char *text)
 static kz_status each_row(check_run *r, const char *sql, const char *prefix, const char *skip,
                           const char *what)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(r->st->db, sql, -1, &s, NULL) != SQLITE_OK) {
-        sqlite3_finalize(s);
+    db_stmt *s = NULL;
+    if (db_prepare(r->st->db, sql, 0, &s) != DB_OK)
         return store_db_err(r->st, r->err, what);
-    }
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *t = (const char *)sqlite3_column_text(s, 0);
+    while ((rc = db_step(s)) == DB_ROW) {
+        const char *t = (const char *)db_column_text(s, 0);
         if (!t || (skip && strcmp(t, skip) == 0))
             continue;
         report_lines(r, prefix, t);
     }
     kz_status st = KZ_OK;
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         st = store_db_err(r->st, r->err, what);
-    sqlite3_finalize(s);
+    db_finalize(s);
     return st;
 }
 
@@ -127,14 +125,17 @@ kz_status store_check(kz_store *st, unsigned flags, store_problem_fn cb, void *c
     check_run r = {.st = st, .cb = cb, .ctx = ctx, .problems = problems, .err = err};
     const char *integrity =
         (flags & STORE_CHECK_QUICK) ? "PRAGMA quick_check" : "PRAGMA integrity_check";
-    kz_status rc = each_row(&r, integrity, "integrity: ", "ok", integrity);
+    /* PostgreSQL checks its own pages and always enforces foreign keys. */
+    int lite = db_backend(st->db) == DB_SQLITE;
+    kz_status rc = lite ? each_row(&r, integrity, "integrity: ", "ok", integrity) : KZ_OK;
     if (rc != KZ_OK)
         return rc;
     check_schema(&r);
     int v = store_schema_version(st);
     if (v <= 0 || v > store_schema_latest())
         return KZ_OK; /* the tables below are not the ones this program knows */
-    rc = each_row(&r, sql_foreign_keys, "", NULL, "PRAGMA foreign_key_check");
+    if (lite)
+        rc = each_row(&r, sql_foreign_keys, "", NULL, "PRAGMA foreign_key_check");
     if (rc != KZ_OK || v < store_schema_latest())
         return rc;
     for (size_t i = 0; i < sizeof sql_links / sizeof sql_links[0] && rc == KZ_OK; i++)

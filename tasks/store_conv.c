@@ -8,7 +8,9 @@
  */
 #include "store_conv.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "store_internal.h"
 
@@ -38,7 +40,6 @@ typedef enum sc_id {
     SC_CERT_LATEST,
     SC_CERT_ADD,
     SC_CERT_GET,
-    SC_RANDOM,
     SC_OUTBOX,
     SC_OUT_KIND,
     SC_WORKER_BY_ID,
@@ -91,7 +92,7 @@ static const char *const sc_sql[SC__COUNT] = {
         "INSERT INTO workers(phone, name, lang, joined_at) VALUES (?1, nullif(?2, ''), ?3, ?4)",
     [SC_WORKER_STATE] =
         "UPDATE workers SET state = ?2, paused_until = nullif(?3, 0),"
-        " stopped_at = CASE WHEN ?2 = 'stopped' THEN ?4 END WHERE id = ?1",
+        " stopped_at = CASE WHEN ?2 = 'stopped' THEN CAST(?4 AS INTEGER) END WHERE id = ?1",
     [SC_WORKER_NAME] = "UPDATE workers SET name = nullif(?2, '') WHERE id = ?1",
     [SC_WORKER_LANG] = "UPDATE workers SET lang = ?2 WHERE id = ?1",
     [SC_WORKER_HOURS] =
@@ -128,7 +129,6 @@ static const char *const sc_sql[SC__COUNT] = {
         "INSERT INTO certificates(code, worker_id, issued_at, tasks_done, summary)"
         " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(code) DO NOTHING",
     [SC_CERT_GET] = "SELECT issued_at, tasks_done, summary FROM certificates WHERE code = ?1",
-    [SC_RANDOM] = "SELECT randomblob(?1)",
     [SC_OUTBOX] =
         "SELECT id, peer, body, state, segments, attempts, created_at,"
         " coalesce(next_attempt_at, 0) FROM messages"
@@ -158,17 +158,17 @@ static const char *const sc_sql[SC__COUNT] = {
 
 _Static_assert(SC__COUNT <= STORE_CONV_STMTS, "grow STORE_CONV_STMTS in store_internal.h");
 
-static sqlite3_stmt *sc_prepare(kz_store *st, sc_id id, kz_err *err)
+static db_stmt *sc_prepare(kz_store *st, sc_id id, kz_err *err)
 {
-    sqlite3_stmt *s = st->conv[id];
+    db_stmt *s = st->conv[id];
     if (s) {
-        sqlite3_reset(s);
-        sqlite3_clear_bindings(s);
+        db_reset(s);
+        db_clear_bindings(s);
         return s;
     }
-    if (sqlite3_prepare_v3(st->db, sc_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
-        SQLITE_OK) {
-        sqlite3_finalize(s);
+    if (db_prepare(st->db, sc_sql[id], 1, &s) !=
+        DB_OK) {
+        db_finalize(s);
         store_db_err(st, err, "preparing a conversation statement");
         return NULL;
     }
@@ -177,28 +177,28 @@ static sqlite3_stmt *sc_prepare(kz_store *st, sc_id id, kz_err *err)
 }
 
 /* Reset after use so the statement holds no read lock; it stays prepared. */
-static void sc_done(sqlite3_stmt *s)
+static void sc_done(db_stmt *s)
 {
     if (!s)
         return;
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    db_reset(s);
+    db_clear_bindings(s);
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+static void bind_text(db_stmt *s, int i, const char *v)
 {
     if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+        db_bind_text(s, i, v, -1, DB_STATIC);
 }
 
 /* Step a statement that returns no row, then finalize it. */
-static kz_status sc_exec(kz_store *st, sqlite3_stmt *s, const char *what, kz_err *err)
+static kz_status sc_exec(kz_store *st, db_stmt *s, const char *what, kz_err *err)
 {
-    int rc = sqlite3_step(s);
+    int rc = db_step(s);
     kz_status out = KZ_OK;
-    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    if (rc == DB_CONSTRAINT_UNIQUE || rc == DB_CONSTRAINT_PRIMARYKEY)
         out = kz_err_set(err, KZ_ERR_BUSY, KZ_NO_OFFSET, "%s: already exists", what);
-    else if (rc != SQLITE_DONE)
+    else if (rc != DB_DONE)
         out = store_db_err(st, err, what);
     sc_done(s);
     return out;
@@ -206,43 +206,43 @@ static kz_status sc_exec(kz_store *st, sqlite3_stmt *s, const char *what, kz_err
 
 int store_conv_in_tx(kz_store *st)
 {
-    return !sqlite3_get_autocommit(st->db);
+    return !db_get_autocommit(st->db);
 }
 
 kz_status store_conv_inbound(kz_store *st, const char *peer, int64_t worker_id, const char *body,
                              int segments, const char *dedupe_key, int64_t at,
                              int64_t *message_id, bool *duplicate, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_IN_INSERT, err);
+    db_stmt *s = sc_prepare(st, SC_IN_INSERT, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, worker_id);
+    db_bind_int64(s, 2, worker_id);
     bind_text(s, 3, body);
-    sqlite3_bind_int(s, 4, segments < 1 ? 1 : segments);
+    db_bind_int(s, 4, segments < 1 ? 1 : segments);
     bind_text(s, 5, dedupe_key);
-    sqlite3_bind_int64(s, 6, at);
+    db_bind_int64(s, 6, at);
     kz_status rc = sc_exec(st, s, "recording an inbound SMS", err);
     if (rc != KZ_OK)
         return rc;
-    *duplicate = sqlite3_changes(st->db) == 0;
-    *message_id = *duplicate ? 0 : sqlite3_last_insert_rowid(st->db);
+    *duplicate = db_changes(st->db) == 0;
+    *message_id = *duplicate ? 0 : db_last_insert_rowid(st->db);
     return KZ_OK;
 }
 
 kz_status store_conv_inbound_done(kz_store *st, int64_t message_id, const store_conv_in_end *e,
                                   kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_IN_DONE, err);
+    db_stmt *s = sc_prepare(st, SC_IN_DONE, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, message_id);
+    db_bind_int64(s, 1, message_id);
     bind_text(s, 2, e->state);
-    sqlite3_bind_int64(s, 3, e->worker_id);
-    sqlite3_bind_int64(s, 4, e->at);
+    db_bind_int64(s, 3, e->worker_id);
+    db_bind_int64(s, 4, e->at);
     bind_text(s, 5, e->reason);
     if (e->has_norm)
-        sqlite3_bind_int64(s, 6, e->norm);
+        db_bind_int64(s, 6, e->norm);
     return sc_exec(st, s, "marking an inbound SMS", err);
 }
 
@@ -250,39 +250,39 @@ kz_status store_conv_outbound(kz_store *st, const char *peer, int64_t worker_id,
                               const char *body, int segments, const char *dedupe_key, int64_t at,
                               int64_t *message_id, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_OUT_INSERT, err);
+    db_stmt *s = sc_prepare(st, SC_OUT_INSERT, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, worker_id);
+    db_bind_int64(s, 2, worker_id);
     bind_text(s, 3, body);
-    sqlite3_bind_int(s, 4, segments < 1 ? 1 : segments);
+    db_bind_int(s, 4, segments < 1 ? 1 : segments);
     bind_text(s, 5, dedupe_key);
-    sqlite3_bind_int64(s, 6, at);
+    db_bind_int64(s, 6, at);
     kz_status rc = sc_exec(st, s, "queueing a reply", err);
     if (rc == KZ_OK)
-        *message_id = sqlite3_last_insert_rowid(st->db);
+        *message_id = db_last_insert_rowid(st->db);
     return rc;
 }
 
 kz_status store_conv_offer_link(kz_store *st, int64_t assignment_id, int64_t message_id,
                                 kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_OFFER_LINK, err);
+    db_stmt *s = sc_prepare(st, SC_OFFER_LINK, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, assignment_id);
-    sqlite3_bind_int64(s, 2, message_id);
+    db_bind_int64(s, 1, assignment_id);
+    db_bind_int64(s, 2, message_id);
     return sc_exec(st, s, "linking an offer to its SMS", err);
 }
 
 /* Step a one-row query, or report failure. The caller reads columns, then sc_done. */
-static kz_status sc_row(kz_store *st, sqlite3_stmt *s, const char *what, bool *found,
+static kz_status sc_row(kz_store *st, db_stmt *s, const char *what, bool *found,
                         kz_err *err)
 {
-    int rc = sqlite3_step(s);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    int rc = db_step(s);
+    *found = rc == DB_ROW;
+    if (rc == DB_ROW || rc == DB_DONE)
         return KZ_OK;
     store_db_err(st, err, what);
     sc_done(s);
@@ -292,17 +292,17 @@ static kz_status sc_row(kz_store *st, sqlite3_stmt *s, const char *what, bool *f
 kz_status store_conv_replies_since(kz_store *st, const char *peer, int64_t since, int64_t *all,
                                    int64_t *plain, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, plain ? SC_REPLIES : SC_REPLIES_ALL, err);
+    db_stmt *s = sc_prepare(st, plain ? SC_REPLIES : SC_REPLIES_ALL, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, since);
+    db_bind_int64(s, 2, since);
     bool found;
     if (sc_row(st, s, "counting replies", &found, err) != KZ_OK)
         return KZ_ERR_DB;
-    *all = found ? sqlite3_column_int64(s, 0) : 0;
+    *all = found ? db_column_int64(s, 0) : 0;
     if (plain)
-        *plain = found ? sqlite3_column_int64(s, 1) : 0;
+        *plain = found ? db_column_int64(s, 1) : 0;
     sc_done(s);
     return KZ_OK;
 }
@@ -312,21 +312,21 @@ kz_status store_conv_reply_windows(kz_store *st, const char *peer, int64_t day_s
                                    store_conv_replies *out, kz_err *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = sc_prepare(st, SC_REPLY_WINDOWS, err);
+    db_stmt *s = sc_prepare(st, SC_REPLY_WINDOWS, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, day_since);
-    sqlite3_bind_int64(s, 3, local_since);
-    sqlite3_bind_int64(s, 4, hour_since);
+    db_bind_int64(s, 2, day_since);
+    db_bind_int64(s, 3, local_since);
+    db_bind_int64(s, 4, hour_since);
     bool found;
     if (sc_row(st, s, "counting replies", &found, err) != KZ_OK)
         return KZ_ERR_DB;
     if (found) {
-        out->day_all = sqlite3_column_int64(s, 0);
-        out->day_plain = sqlite3_column_int64(s, 1);
-        out->local_all = sqlite3_column_int64(s, 2);
-        out->hour_plain = sqlite3_column_int64(s, 3);
+        out->day_all = db_column_int64(s, 0);
+        out->day_plain = db_column_int64(s, 1);
+        out->local_all = db_column_int64(s, 2);
+        out->hour_plain = db_column_int64(s, 3);
     }
     sc_done(s);
     return KZ_OK;
@@ -335,11 +335,11 @@ kz_status store_conv_reply_windows(kz_store *st, const char *peer, int64_t day_s
 kz_status store_conv_last_reply(kz_store *st, const char *peer, int64_t since, char *out,
                                 size_t cap, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_LAST_REPLY, err);
+    db_stmt *s = sc_prepare(st, SC_LAST_REPLY, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, since);
+    db_bind_int64(s, 2, since);
     bool found;
     if (sc_row(st, s, "reading the last reply", &found, err) != KZ_OK)
         return KZ_ERR_DB;
@@ -354,12 +354,12 @@ kz_status store_conv_last_reply(kz_store *st, const char *peer, int64_t since, c
 kz_status store_conv_prev_inbound(kz_store *st, const char *peer, int64_t before_id,
                                   int64_t since, char *out, size_t cap, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_PREV_IN, err);
+    db_stmt *s = sc_prepare(st, SC_PREV_IN, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, before_id);
-    sqlite3_bind_int64(s, 3, since);
+    db_bind_int64(s, 2, before_id);
+    db_bind_int64(s, 3, since);
     bool found;
     if (sc_row(st, s, "reading the previous message", &found, err) != KZ_OK)
         return KZ_ERR_DB;
@@ -375,21 +375,21 @@ kz_status store_conv_worker_get(kz_store *st, const char *phone, store_conv_work
                                 bool *found, kz_err *err)
 {
     memset(w, 0, sizeof *w);
-    sqlite3_stmt *s = sc_prepare(st, SC_WORKER_GET, err);
+    db_stmt *s = sc_prepare(st, SC_WORKER_GET, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, phone);
     if (sc_row(st, s, "finding a worker", found, err) != KZ_OK)
         return KZ_ERR_DB;
     if (*found) {
-        w->id = sqlite3_column_int64(s, 0);
+        w->id = db_column_int64(s, 0);
         store_col_copy(s, 1, w->name, sizeof w->name);
         store_col_copy(s, 2, w->lang, sizeof w->lang);
         store_col_copy(s, 3, w->state, sizeof w->state);
-        w->paused_until = sqlite3_column_int64(s, 4);
-        w->hours_from = sqlite3_column_int(s, 5);
-        w->hours_to = sqlite3_column_int(s, 6);
-        w->joined_at = sqlite3_column_int64(s, 7);
+        w->paused_until = db_column_int64(s, 4);
+        w->hours_from = db_column_int(s, 5);
+        w->hours_to = db_column_int(s, 6);
+        w->joined_at = db_column_int64(s, 7);
     }
     sc_done(s);
     return KZ_OK;
@@ -398,74 +398,74 @@ kz_status store_conv_worker_get(kz_store *st, const char *phone, store_conv_work
 kz_status store_conv_worker_add(kz_store *st, const char *phone, const char *name,
                                 const char *lang, int64_t at, int64_t *id, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_WORKER_ADD, err);
+    db_stmt *s = sc_prepare(st, SC_WORKER_ADD, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, phone);
     bind_text(s, 2, name ? name : "");
     bind_text(s, 3, lang);
-    sqlite3_bind_int64(s, 4, at);
+    db_bind_int64(s, 4, at);
     kz_status rc = sc_exec(st, s, "adding a worker", err);
     if (rc == KZ_OK)
-        *id = sqlite3_last_insert_rowid(st->db);
+        *id = db_last_insert_rowid(st->db);
     return rc;
 }
 
 kz_status store_conv_worker_state(kz_store *st, int64_t id, const char *state,
                                   int64_t paused_until, int64_t at, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_WORKER_STATE, err);
+    db_stmt *s = sc_prepare(st, SC_WORKER_STATE, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     bind_text(s, 2, state);
-    sqlite3_bind_int64(s, 3, paused_until);
-    sqlite3_bind_int64(s, 4, at);
+    db_bind_int64(s, 3, paused_until);
+    db_bind_int64(s, 4, at);
     return sc_exec(st, s, "setting a worker's state", err);
 }
 
 kz_status store_conv_worker_name(kz_store *st, int64_t id, const char *name, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_WORKER_NAME, err);
+    db_stmt *s = sc_prepare(st, SC_WORKER_NAME, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     bind_text(s, 2, name ? name : "");
     return sc_exec(st, s, "setting a worker's name", err);
 }
 
 kz_status store_conv_worker_lang(kz_store *st, int64_t id, const char *lang, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_WORKER_LANG, err);
+    db_stmt *s = sc_prepare(st, SC_WORKER_LANG, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     bind_text(s, 2, lang);
     return sc_exec(st, s, "setting a worker's language", err);
 }
 
 kz_status store_conv_worker_hours(kz_store *st, int64_t id, int from, int to, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_WORKER_HOURS, err);
+    db_stmt *s = sc_prepare(st, SC_WORKER_HOURS, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, from);
-    sqlite3_bind_int(s, 3, to);
+    db_bind_int64(s, 1, id);
+    db_bind_int(s, 2, from);
+    db_bind_int(s, 3, to);
     return sc_exec(st, s, "setting a worker's hours", err);
 }
 
 kz_status store_conv_consent(kz_store *st, int64_t worker_id, const char *event,
                              const char *terms, int64_t message_id, int64_t at, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_CONSENT, err);
+    db_stmt *s = sc_prepare(st, SC_CONSENT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
+    db_bind_int64(s, 1, worker_id);
     bind_text(s, 2, event);
     bind_text(s, 3, terms);
-    sqlite3_bind_int64(s, 4, message_id);
-    sqlite3_bind_int64(s, 5, at);
+    db_bind_int64(s, 4, message_id);
+    db_bind_int64(s, 5, at);
     return sc_exec(st, s, "recording consent", err);
 }
 
@@ -473,17 +473,17 @@ kz_status store_conv_open_refs(kz_store *st, int64_t worker_id, int *refs, size_
                                size_t *n, kz_err *err)
 {
     *n = 0;
-    sqlite3_stmt *s = sc_prepare(st, SC_OPEN_REFS, err);
+    db_stmt *s = sc_prepare(st, SC_OPEN_REFS, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
+    db_bind_int64(s, 1, worker_id);
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         if (*n < cap)
-            refs[*n] = sqlite3_column_int(s, 0);
+            refs[*n] = db_column_int(s, 0);
         (*n)++;
     }
-    kz_status out = rc == SQLITE_DONE ? KZ_OK : store_db_err(st, err, "listing open offers");
+    kz_status out = rc == DB_DONE ? KZ_OK : store_db_err(st, err, "listing open offers");
     sc_done(s);
     return out;
 }
@@ -491,15 +491,15 @@ kz_status store_conv_open_refs(kz_store *st, int64_t worker_id, int *refs, size_
 kz_status store_conv_work(kz_store *st, int64_t worker_id, int64_t *done, int64_t *first_at,
                           kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_WORK, err);
+    db_stmt *s = sc_prepare(st, SC_WORK, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
+    db_bind_int64(s, 1, worker_id);
     bool found;
     if (sc_row(st, s, "counting work", &found, err) != KZ_OK)
         return KZ_ERR_DB;
-    *done = found ? sqlite3_column_int64(s, 0) : 0;
-    *first_at = found ? sqlite3_column_int64(s, 1) : 0;
+    *done = found ? db_column_int64(s, 0) : 0;
+    *first_at = found ? db_column_int64(s, 1) : 0;
     sc_done(s);
     return KZ_OK;
 }
@@ -508,15 +508,15 @@ kz_status store_conv_task_by_ref(kz_store *st, int64_t worker_id, int ref, int64
                                  char *requester, size_t rcap, char *about, size_t acap,
                                  kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_TASK_BY_REF, err);
+    db_stmt *s = sc_prepare(st, SC_TASK_BY_REF, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
-    sqlite3_bind_int(s, 2, ref);
+    db_bind_int64(s, 1, worker_id);
+    db_bind_int(s, 2, ref);
     bool found;
     if (sc_row(st, s, "finding a task by ref", &found, err) != KZ_OK)
         return KZ_ERR_DB;
-    *task_id = found ? sqlite3_column_int64(s, 0) : 0;
+    *task_id = found ? db_column_int64(s, 0) : 0;
     if (found) {
         store_col_copy(s, 1, requester, rcap);
         store_col_copy(s, 2, about, acap);
@@ -528,28 +528,28 @@ kz_status store_conv_task_by_ref(kz_store *st, int64_t worker_id, int ref, int64
 kz_status store_conv_ask(kz_store *st, int64_t task_id, int64_t worker_id, const char *question,
                          int64_t at, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_ASK, err);
+    db_stmt *s = sc_prepare(st, SC_ASK, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, task_id);
-    sqlite3_bind_int64(s, 2, worker_id);
+    db_bind_int64(s, 1, task_id);
+    db_bind_int64(s, 2, worker_id);
     bind_text(s, 3, question);
-    sqlite3_bind_int64(s, 4, at);
+    db_bind_int64(s, 4, at);
     return sc_exec(st, s, "recording a question", err);
 }
 
 kz_status store_conv_payouts_open(kz_store *st, int64_t worker_id, int64_t *amount,
                                   int64_t *requested, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_PAYOUTS_OPEN, err);
+    db_stmt *s = sc_prepare(st, SC_PAYOUTS_OPEN, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
+    db_bind_int64(s, 1, worker_id);
     bool found;
     if (sc_row(st, s, "summing open payouts", &found, err) != KZ_OK)
         return KZ_ERR_DB;
-    *amount = found ? sqlite3_column_int64(s, 0) : 0;
-    *requested = found ? sqlite3_column_int64(s, 1) : 0;
+    *amount = found ? db_column_int64(s, 0) : 0;
+    *requested = found ? db_column_int64(s, 1) : 0;
     sc_done(s);
     return KZ_OK;
 }
@@ -558,32 +558,32 @@ kz_status store_conv_payout_request(kz_store *st, int64_t worker_id, int64_t amo
                                     const char *currency, const char *phone,
                                     const char *idem_key, int64_t at, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_PAYOUT_ADD, err);
+    db_stmt *s = sc_prepare(st, SC_PAYOUT_ADD, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
-    sqlite3_bind_int64(s, 2, amount_minor);
+    db_bind_int64(s, 1, worker_id);
+    db_bind_int64(s, 2, amount_minor);
     bind_text(s, 3, currency);
     bind_text(s, 4, phone);
     bind_text(s, 5, idem_key);
-    sqlite3_bind_int64(s, 6, at);
+    db_bind_int64(s, 6, at);
     return sc_exec(st, s, "requesting a payout", err);
 }
 
 kz_status store_conv_cert_latest(kz_store *st, int64_t worker_id, char code[17],
                                  int64_t *tasks_done, bool *found, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_CERT_LATEST, err);
+    db_stmt *s = sc_prepare(st, SC_CERT_LATEST, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
+    db_bind_int64(s, 1, worker_id);
     if (sc_row(st, s, "finding a certificate", found, err) != KZ_OK)
         return KZ_ERR_DB;
     code[0] = '\0';
     *tasks_done = 0;
     if (*found) {
         store_col_copy(s, 0, code, 17);
-        *tasks_done = sqlite3_column_int64(s, 1);
+        *tasks_done = db_column_int64(s, 1);
     }
     sc_done(s);
     return KZ_OK;
@@ -592,17 +592,17 @@ kz_status store_conv_cert_latest(kz_store *st, int64_t worker_id, char code[17],
 kz_status store_conv_cert_add(kz_store *st, const char *code, int64_t worker_id, int64_t at,
                               int64_t tasks_done, const char *summary, bool *taken, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_CERT_ADD, err);
+    db_stmt *s = sc_prepare(st, SC_CERT_ADD, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, code);
-    sqlite3_bind_int64(s, 2, worker_id);
-    sqlite3_bind_int64(s, 3, at);
-    sqlite3_bind_int64(s, 4, tasks_done);
+    db_bind_int64(s, 2, worker_id);
+    db_bind_int64(s, 3, at);
+    db_bind_int64(s, 4, tasks_done);
     bind_text(s, 5, summary);
     kz_status rc = sc_exec(st, s, "storing a certificate", err);
     if (rc == KZ_OK)
-        *taken = sqlite3_changes(st->db) == 0;
+        *taken = db_changes(st->db) == 0;
     return rc;
 }
 
@@ -610,15 +610,15 @@ kz_status store_conv_cert_get(kz_store *st, const char *code, int64_t *issued_at
                               int64_t *tasks_done, char *summary, size_t scap, bool *found,
                               kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_CERT_GET, err);
+    db_stmt *s = sc_prepare(st, SC_CERT_GET, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, code);
     if (sc_row(st, s, "checking a certificate", found, err) != KZ_OK)
         return KZ_ERR_DB;
     if (*found) {
-        *issued_at = sqlite3_column_int64(s, 0);
-        *tasks_done = sqlite3_column_int64(s, 1);
+        *issued_at = db_column_int64(s, 0);
+        *tasks_done = db_column_int64(s, 1);
         store_col_copy(s, 2, summary, scap);
     }
     sc_done(s);
@@ -627,48 +627,46 @@ kz_status store_conv_cert_get(kz_store *st, const char *code, int64_t *issued_at
 
 kz_status store_conv_random(kz_store *st, uint8_t *buf, size_t n, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_RANDOM, err);
-    if (!s)
-        return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)n);
-    bool found;
-    if (sc_row(st, s, "drawing random bytes", &found, err) != KZ_OK)
-        return KZ_ERR_DB;
-    const void *b = found ? sqlite3_column_blob(s, 0) : NULL;
-    kz_status rc = KZ_OK;
-    if (!b || (size_t)sqlite3_column_bytes(s, 0) != n)
-        rc = store_db_err(st, err, "drawing random bytes");
-    else
-        memcpy(buf, b, n);
-    sc_done(s);
-    return rc;
+    (void)st;
+    /* The kernel's generator: the same on SQLite and PostgreSQL, never blocks once seeded. */
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = getrandom(buf + got, n - got, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return kz_err_set(err, KZ_ERR_IO, KZ_NO_OFFSET, "drawing random bytes: %s",
+                              r < 0 ? strerror(errno) : "no bytes");
+        got += (size_t)r;
+    }
+    return KZ_OK;
 }
 
 kz_status store_outbox_each(kz_store *st, int (*cb)(void *ctx, const store_outbox_row *r),
                             void *ctx, kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_OUTBOX, err);
+    db_stmt *s = sc_prepare(st, SC_OUTBOX, err);
     if (!s)
         return KZ_ERR_DB;
     int rc;
     kz_status out = KZ_OK;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         store_outbox_row r = {
-            .id = sqlite3_column_int64(s, 0),
-            .peer = (const char *)sqlite3_column_text(s, 1),
-            .body = (const char *)sqlite3_column_text(s, 2),
-            .state = (const char *)sqlite3_column_text(s, 3),
-            .segments = sqlite3_column_int64(s, 4),
-            .attempts = sqlite3_column_int64(s, 5),
-            .created_at = sqlite3_column_int64(s, 6),
-            .next_attempt_at = sqlite3_column_int64(s, 7),
+            .id = db_column_int64(s, 0),
+            .peer = (const char *)db_column_text(s, 1),
+            .body = (const char *)db_column_text(s, 2),
+            .state = (const char *)db_column_text(s, 3),
+            .segments = db_column_int64(s, 4),
+            .attempts = db_column_int64(s, 5),
+            .created_at = db_column_int64(s, 6),
+            .next_attempt_at = db_column_int64(s, 7),
         };
         if (cb(ctx, &r) != 0) {
             out = kz_err_set(err, KZ_ERR_IO, KZ_NO_OFFSET, "listing stopped by the caller");
             break;
         }
     }
-    if (out == KZ_OK && rc != SQLITE_DONE)
+    if (out == KZ_OK && rc != DB_DONE)
         out = store_db_err(st, err, "listing the outbox");
     sc_done(s);
     return out;
@@ -679,19 +677,19 @@ kz_status store_conv_outbound_kind(kz_store *st, const char *peer, int64_t worke
                                    bool unsolicited, int64_t at, int64_t *message_id,
                                    kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_OUT_KIND, err);
+    db_stmt *s = sc_prepare(st, SC_OUT_KIND, err);
     if (!s)
         return KZ_ERR_DB;
     bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, worker_id);
+    db_bind_int64(s, 2, worker_id);
     bind_text(s, 3, body);
-    sqlite3_bind_int(s, 4, segments < 1 ? 1 : segments);
+    db_bind_int(s, 4, segments < 1 ? 1 : segments);
     bind_text(s, 5, dedupe_key);
-    sqlite3_bind_int64(s, 6, at);
+    db_bind_int64(s, 6, at);
     bind_text(s, 7, unsolicited ? "unsolicited" : "reply");
     kz_status rc = sc_exec(st, s, "queueing a message", err);
     if (rc == KZ_OK)
-        *message_id = sqlite3_last_insert_rowid(st->db);
+        *message_id = db_last_insert_rowid(st->db);
     return rc;
 }
 
@@ -701,10 +699,10 @@ kz_status store_conv_worker_by_id(kz_store *st, int64_t id, store_conv_worker *w
     memset(w, 0, sizeof *w);
     if (cap)
         phone[0] = '\0';
-    sqlite3_stmt *s = sc_prepare(st, SC_WORKER_BY_ID, err);
+    db_stmt *s = sc_prepare(st, SC_WORKER_BY_ID, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
+    db_bind_int64(s, 1, id);
     if (sc_row(st, s, "finding a worker", found, err) != KZ_OK)
         return KZ_ERR_DB;
     if (*found) {
@@ -713,10 +711,10 @@ kz_status store_conv_worker_by_id(kz_store *st, int64_t id, store_conv_worker *w
         store_col_copy(s, 1, w->name, sizeof w->name);
         store_col_copy(s, 2, w->lang, sizeof w->lang);
         store_col_copy(s, 3, w->state, sizeof w->state);
-        w->paused_until = sqlite3_column_int64(s, 4);
-        w->hours_from = sqlite3_column_int(s, 5);
-        w->hours_to = sqlite3_column_int(s, 6);
-        w->joined_at = sqlite3_column_int64(s, 7);
+        w->paused_until = db_column_int64(s, 4);
+        w->hours_from = db_column_int(s, 5);
+        w->hours_to = db_column_int(s, 6);
+        w->joined_at = db_column_int64(s, 7);
     }
     sc_done(s);
     return KZ_OK;
@@ -726,22 +724,22 @@ kz_status store_conv_notice_answer(kz_store *st, int64_t answer_id, store_conv_n
                                    kz_err *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = sc_prepare(st, SC_NOTICE_ANSWER, err);
+    db_stmt *s = sc_prepare(st, SC_NOTICE_ANSWER, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, answer_id);
+    db_bind_int64(s, 1, answer_id);
     bool found;
     if (sc_row(st, s, "reading an answer for a notice", &found, err) != KZ_OK)
         return KZ_ERR_DB;
     if (found) {
         out->answer_id = answer_id;
-        out->worker_id = sqlite3_column_int64(s, 0);
-        out->ref = sqlite3_column_int(s, 1);
-        out->task_id = sqlite3_column_int64(s, 2);
+        out->worker_id = db_column_int64(s, 0);
+        out->ref = db_column_int(s, 1);
+        out->task_id = db_column_int64(s, 2);
         store_col_copy(s, 3, out->requester, sizeof out->requester);
         store_col_copy(s, 4, out->state, sizeof out->state);
-        out->hold_minor = sqlite3_column_int64(s, 5);
-        out->release_minor = sqlite3_column_int64(s, 6);
+        out->hold_minor = db_column_int64(s, 5);
+        out->release_minor = db_column_int64(s, 6);
         store_col_copy(s, 7, out->currency, sizeof out->currency);
     }
     sc_done(s);
@@ -755,14 +753,14 @@ kz_status store_conv_notice_appeal(kz_store *st, int64_t appeal_id, int64_t *ans
                                    char *state, size_t scap, char *decision, size_t dcap,
                                    kz_err *err)
 {
-    sqlite3_stmt *s = sc_prepare(st, SC_NOTICE_APPEAL, err);
+    db_stmt *s = sc_prepare(st, SC_NOTICE_APPEAL, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, appeal_id);
+    db_bind_int64(s, 1, appeal_id);
     bool found;
     if (sc_row(st, s, "reading an appeal for a notice", &found, err) != KZ_OK)
         return KZ_ERR_DB;
-    *answer_id = found ? sqlite3_column_int64(s, 0) : 0;
+    *answer_id = found ? db_column_int64(s, 0) : 0;
     if (found) {
         store_col_copy(s, 1, state, scap);
         store_col_copy(s, 2, decision, dcap);

@@ -206,7 +206,7 @@ kz_status store_conv_cert_get(kz_store *st, const char *code, int64_t *issued_at
                               int64_t *tasks_done, char *summary, size_t scap, bool *found,
                               kz_err *err);
 
-/* n random bytes from SQLite's generator (randomblob). */
+/* n random bytes from the kernel (getrandom(2)), whichever database the store uses. */
 kz_status store_conv_random(kz_store *st, uint8_t *buf, size_t n, kz_err *err);
 
 /* ---- the outbox listing (kazi outbox) ---- */

@@ -52,15 +52,15 @@ typedef enum store_eng_stmt_id {
 } store_eng_stmt_id;
 
 /* The prepared statement for id, reset with bindings cleared; NULL and err on failure. */
-sqlite3_stmt *store_eng_stmt(kz_store *st, store_eng_stmt_id id, kz_err *err);
+db_stmt *store_eng_stmt(kz_store *st, store_eng_stmt_id id, kz_err *err);
 
 /*
  * Step a statement that returns no rows and reset it. KZ_ERR_BUSY for a
  * UNIQUE violation, KZ_ERR_DB (err prefixed by what) for anything else.
  */
-kz_status store_eng_exec(kz_store *st, sqlite3_stmt *s, const char *what, kz_err *err);
+kz_status store_eng_exec(kz_store *st, db_stmt *s, const char *what, kz_err *err);
 
 /* Bind text or NULL. */
-void store_eng_bind_text(sqlite3_stmt *s, int i, const char *v);
+void store_eng_bind_text(db_stmt *s, int i, const char *v);
 
 #endif

@@ -12,49 +12,49 @@
 
 kz_status store_eng_ledger_add(kz_store *st, const store_eng_entry *e, kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_LEDGER_ADD, err);
+    db_stmt *s = store_eng_stmt(st, SE_LEDGER_ADD, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, e->worker_id);
-    sqlite3_bind_text(s, 2, e->kind, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, e->amount_minor);
-    sqlite3_bind_text(s, 4, e->currency, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, e->answer_id);
-    sqlite3_bind_int64(s, 6, e->message_id);
+    db_bind_int64(s, 1, e->worker_id);
+    db_bind_text(s, 2, e->kind, -1, DB_STATIC);
+    db_bind_int64(s, 3, e->amount_minor);
+    db_bind_text(s, 4, e->currency, -1, DB_STATIC);
+    db_bind_int64(s, 5, e->answer_id);
+    db_bind_int64(s, 6, e->message_id);
     store_eng_bind_text(s, 7, e->memo);
-    sqlite3_bind_int64(s, 8, e->at);
+    db_bind_int64(s, 8, e->at);
     return store_eng_exec(st, s, "writing a ledger entry", err);
 }
 
 kz_status store_eng_answer_get(kz_store *st, int64_t answer_id, store_eng_answer_info *out,
                                 kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_ANSWER_INFO, err);
+    db_stmt *s = store_eng_stmt(st, SE_ANSWER_INFO, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, answer_id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    db_bind_int64(s, 1, answer_id);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
         memset(out, 0, sizeof *out);
         out->id = answer_id;
-        out->task_id = sqlite3_column_int64(s, 0);
-        out->worker_id = sqlite3_column_int64(s, 1);
-        out->assignment_id = sqlite3_column_int64(s, 2);
-        out->ref = sqlite3_column_int(s, 3);
+        out->task_id = db_column_int64(s, 0);
+        out->worker_id = db_column_int64(s, 1);
+        out->assignment_id = db_column_int64(s, 2);
+        out->ref = db_column_int(s, 3);
         store_col_copy(s, 4, out->state, sizeof out->state);
-        out->late = sqlite3_column_int(s, 5);
-        out->received_at = sqlite3_column_int64(s, 6);
-        out->rejected_at = sqlite3_column_int64(s, 7);
-        out->reward_minor = sqlite3_column_int64(s, 8);
+        out->late = db_column_int(s, 5);
+        out->received_at = db_column_int64(s, 6);
+        out->rejected_at = db_column_int64(s, 7);
+        out->reward_minor = db_column_int64(s, 8);
         store_col_copy(s, 9, out->currency, sizeof out->currency);
-        out->hold_minor = sqlite3_column_int64(s, 10);
-        out->release_minor = sqlite3_column_int64(s, 11);
+        out->hold_minor = db_column_int64(s, 10);
+        out->release_minor = db_column_int64(s, 11);
     }
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE)
+    db_reset(s);
+    if (rc == DB_DONE)
         return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no answer %lld",
                           (long long)answer_id);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return store_db_err(st, err, "reading an answer");
     return KZ_OK;
 }
@@ -62,46 +62,46 @@ kz_status store_eng_answer_get(kz_store *st, int64_t answer_id, store_eng_answer
 kz_status store_eng_answer_reject(kz_store *st, int64_t answer_id, const char *reason,
                                   int64_t now, int *changed, kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_ANSWER_REJECT, err);
+    db_stmt *s = store_eng_stmt(st, SE_ANSWER_REJECT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, answer_id);
-    sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
+    db_bind_int64(s, 1, answer_id);
+    db_bind_text(s, 2, reason, -1, DB_STATIC);
+    db_bind_int64(s, 3, now);
     kz_status rc = store_eng_exec(st, s, "rejecting an answer", err);
-    *changed = rc == KZ_OK && sqlite3_changes(st->db) > 0;
+    *changed = rc == KZ_OK && db_changes(st->db) > 0;
     return rc;
 }
 
 kz_status store_eng_answer_unreject(kz_store *st, int64_t answer_id, kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_ANSWER_UNREJECT, err);
+    db_stmt *s = store_eng_stmt(st, SE_ANSWER_UNREJECT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, answer_id);
+    db_bind_int64(s, 1, answer_id);
     return store_eng_exec(st, s, "accepting an answer", err);
 }
 
 kz_status store_eng_auto_accept(kz_store *st, int64_t before, size_t *n, kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_AUTO_ACCEPT, err);
+    db_stmt *s = store_eng_stmt(st, SE_AUTO_ACCEPT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, before);
+    db_bind_int64(s, 1, before);
     kz_status rc = store_eng_exec(st, s, "accepting answers", err);
     if (n)
-        *n = rc == KZ_OK ? (size_t)sqlite3_changes(st->db) : 0;
+        *n = rc == KZ_OK ? (size_t)db_changes(st->db) : 0;
     return rc;
 }
 
 /* Step s, expecting at most one row with one integer; *v = 0 when there is none. */
-static kz_status one_int(kz_store *st, sqlite3_stmt *s, int64_t *v, const char *what,
+static kz_status one_int(kz_store *st, db_stmt *s, int64_t *v, const char *what,
                          kz_err *err)
 {
-    int rc = sqlite3_step(s);
-    *v = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    int rc = db_step(s);
+    *v = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
+    if (rc != DB_ROW && rc != DB_DONE)
         return store_db_err(st, err, what);
     return KZ_OK;
 }
@@ -109,20 +109,20 @@ static kz_status one_int(kz_store *st, sqlite3_stmt *s, int64_t *v, const char *
 kz_status store_eng_rejected_by_ref(kz_store *st, int64_t worker_id, int ref,
                                     int64_t *answer_id, kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_REJECTED_BY_REF, err);
+    db_stmt *s = store_eng_stmt(st, SE_REJECTED_BY_REF, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
-    sqlite3_bind_int(s, 2, ref);
+    db_bind_int64(s, 1, worker_id);
+    db_bind_int(s, 2, ref);
     return one_int(st, s, answer_id, "finding a rejected answer", err);
 }
 
 kz_status store_eng_appeal_count(kz_store *st, int64_t answer_id, int64_t *n, kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_APPEAL_COUNT, err);
+    db_stmt *s = store_eng_stmt(st, SE_APPEAL_COUNT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, answer_id);
+    db_bind_int64(s, 1, answer_id);
     return one_int(st, s, n, "counting appeals", err);
 }
 
@@ -130,39 +130,39 @@ kz_status store_eng_appeal_insert(kz_store *st, int64_t answer_id, int64_t worke
                                   const char *reason, int64_t now, int64_t *appeal_id,
                                   kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_APPEAL_INSERT, err);
+    db_stmt *s = store_eng_stmt(st, SE_APPEAL_INSERT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, answer_id);
-    sqlite3_bind_int64(s, 2, worker_id);
-    sqlite3_bind_text(s, 3, reason, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, now);
+    db_bind_int64(s, 1, answer_id);
+    db_bind_int64(s, 2, worker_id);
+    db_bind_text(s, 3, reason, -1, DB_STATIC);
+    db_bind_int64(s, 4, now);
     kz_status rc = store_eng_exec(st, s, "opening an appeal", err);
     if (rc == KZ_OK && appeal_id)
-        *appeal_id = sqlite3_last_insert_rowid(st->db);
+        *appeal_id = db_last_insert_rowid(st->db);
     return rc;
 }
 
 kz_status store_eng_appeal_get(kz_store *st, int64_t appeal_id, store_eng_appeal *out,
                                kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_APPEAL_GET, err);
+    db_stmt *s = store_eng_stmt(st, SE_APPEAL_GET, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, appeal_id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
+    db_bind_int64(s, 1, appeal_id);
+    int rc = db_step(s);
+    if (rc == DB_ROW) {
         memset(out, 0, sizeof *out);
         out->id = appeal_id;
-        out->answer_id = sqlite3_column_int64(s, 0);
-        out->worker_id = sqlite3_column_int64(s, 1);
+        out->answer_id = db_column_int64(s, 0);
+        out->worker_id = db_column_int64(s, 1);
         store_col_copy(s, 2, out->state, sizeof out->state);
     }
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE)
+    db_reset(s);
+    if (rc == DB_DONE)
         return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no appeal %lld",
                           (long long)appeal_id);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return store_db_err(st, err, "reading an appeal");
     return KZ_OK;
 }
@@ -171,16 +171,16 @@ kz_status store_eng_appeal_decide(kz_store *st, int64_t appeal_id, const char *s
                                   const char *reviewer, const char *decision, int64_t now,
                                   int *changed, kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_APPEAL_DECIDE, err);
+    db_stmt *s = store_eng_stmt(st, SE_APPEAL_DECIDE, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, appeal_id);
-    sqlite3_bind_text(s, 2, state, -1, SQLITE_STATIC);
+    db_bind_int64(s, 1, appeal_id);
+    db_bind_text(s, 2, state, -1, DB_STATIC);
     store_eng_bind_text(s, 3, reviewer);
-    sqlite3_bind_text(s, 4, decision, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 5, now);
+    db_bind_text(s, 4, decision, -1, DB_STATIC);
+    db_bind_int64(s, 5, now);
     kz_status rc = store_eng_exec(st, s, "deciding an appeal", err);
-    *changed = rc == KZ_OK && sqlite3_changes(st->db) > 0;
+    *changed = rc == KZ_OK && db_changes(st->db) > 0;
     return rc;
 }
 
@@ -211,22 +211,22 @@ kz_status store_eng_sums_get(kz_store *st, int64_t worker_id, const char *curren
                              store_eng_sums *out, kz_err *err)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = store_eng_stmt(st, SE_SUMS, err);
+    db_stmt *s = store_eng_stmt(st, SE_SUMS, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
-    sqlite3_bind_text(s, 2, currency, -1, SQLITE_STATIC);
+    db_bind_int64(s, 1, worker_id);
+    db_bind_text(s, 2, currency, -1, DB_STATIC);
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const unsigned char *k = sqlite3_column_text(s, 0);
-        int64_t v = sqlite3_column_int64(s, 1);
+    while ((rc = db_step(s)) == DB_ROW) {
+        const unsigned char *k = db_column_text(s, 0);
+        int64_t v = db_column_int64(s, 1);
         int64_t *slot = k ? sum_slot(out, (const char *)k) : NULL;
         if (slot)
             *slot += v;
         out->all += v;
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
+    db_reset(s);
+    if (rc != DB_DONE)
         return store_db_err(st, err, "summing the ledger");
     return KZ_OK;
 }
@@ -234,34 +234,34 @@ kz_status store_eng_sums_get(kz_store *st, int64_t worker_id, const char *curren
 kz_status store_eng_held(kz_store *st, int64_t worker_id, const char *currency,
                          int64_t window_since, int64_t *held, kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_HELD, err);
+    db_stmt *s = store_eng_stmt(st, SE_HELD, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
-    sqlite3_bind_text(s, 2, currency, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, window_since);
+    db_bind_int64(s, 1, worker_id);
+    db_bind_text(s, 2, currency, -1, DB_STATIC);
+    db_bind_int64(s, 3, window_since);
     return one_int(st, s, held, "summing held money", err);
 }
 
 kz_status store_eng_accuracy(kz_store *st, int64_t worker_id, int64_t out[5], kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_ACCURACY, err);
+    db_stmt *s = store_eng_stmt(st, SE_ACCURACY, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
-    int rc = sqlite3_step(s);
+    db_bind_int64(s, 1, worker_id);
+    int rc = db_step(s);
     for (int i = 0; i < 5; i++)
-        out[i] = rc == SQLITE_ROW ? sqlite3_column_int64(s, i) : 0;
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW)
+        out[i] = rc == DB_ROW ? db_column_int64(s, i) : 0;
+    db_reset(s);
+    if (rc != DB_ROW)
         return store_db_err(st, err, "reading accuracy");
     return KZ_OK;
 }
 
 /* Text of column i, never NULL. */
-static const char *col_text(sqlite3_stmt *s, int i)
+static const char *col_text(db_stmt *s, int i)
 {
-    const unsigned char *t = sqlite3_column_text(s, i);
+    const unsigned char *t = db_column_text(s, i);
     return t ? (const char *)t : "";
 }
 
@@ -269,16 +269,16 @@ kz_status store_eng_appeals_each(kz_store *st, int open_only,
                                  int (*cb)(void *ctx, const store_eng_appeal_row *r),
                                  void *ctx, kz_err *err)
 {
-    sqlite3_stmt *s = store_eng_stmt(st, SE_APPEALS, err);
+    db_stmt *s = store_eng_stmt(st, SE_APPEALS, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int(s, 1, open_only ? 1 : 0);
+    db_bind_int(s, 1, open_only ? 1 : 0);
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         store_eng_appeal_row r = {
-            .id = sqlite3_column_int64(s, 0),
-            .answer_id = sqlite3_column_int64(s, 1),
-            .worker_id = sqlite3_column_int64(s, 2),
+            .id = db_column_int64(s, 0),
+            .answer_id = db_column_int64(s, 1),
+            .worker_id = db_column_int64(s, 2),
             .phone = col_text(s, 3),
             .batch = col_text(s, 4),
             .ext_id = col_text(s, 5),
@@ -288,18 +288,18 @@ kz_status store_eng_appeals_each(kz_store *st, int open_only,
             .state = col_text(s, 9),
             .reviewer = col_text(s, 10),
             .decision = col_text(s, 11),
-            .opened_at = sqlite3_column_int64(s, 12),
-            .decided_at = sqlite3_column_int64(s, 13),
-            .held_minor = sqlite3_column_int64(s, 14),
+            .opened_at = db_column_int64(s, 12),
+            .decided_at = db_column_int64(s, 13),
+            .held_minor = db_column_int64(s, 14),
             .currency = col_text(s, 15),
         };
         if (cb(ctx, &r) != 0) {
-            sqlite3_reset(s);
+            db_reset(s);
             return kz_err_set(err, KZ_ERR_IO, KZ_NO_OFFSET, "stopped by the caller");
         }
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
+    db_reset(s);
+    if (rc != DB_DONE)
         return store_db_err(st, err, "listing appeals");
     return KZ_OK;
 }

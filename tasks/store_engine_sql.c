@@ -27,20 +27,39 @@
     "coalesce((SELECT sum(l.amount_minor) FROM ledger_entries l" \
     " WHERE l.answer_id = a.id AND l.kind = '" kind "'), 0)"
 
+#define WORKER_GET \
+    "SELECT w.state, coalesce(w.paused_until, 0), w.hours_from IS NOT NULL," \
+    " coalesce(w.hours_from, 0), coalesce(w.hours_to, 0), " OPEN_OF_W "," \
+    " (SELECT count(*) FROM assignments a WHERE a.worker_id = w.id)" \
+    " FROM workers w WHERE w.id = ?1"
+
+/* CROSS JOIN keeps tasks (through the tasks_pool index, in fairness order) outermost. */
+#define PICK_POOL \
+    "SELECT " TASK_COLS " FROM tasks t CROSS JOIN batches b ON b.id = t.batch_id" \
+    " CROSS JOIN requesters r ON r.id = b.requester_id" \
+    " WHERE t.state = 'open' AND t.gold IS NULL AND t.taken < t.wanted AND b.state = 'open'" \
+    " AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id" \
+    "                 AND a.worker_id = ?1)" \
+    " ORDER BY t.taken, t.id LIMIT 1"
+
+/*
+ * Where PostgreSQL needs more than other words: row locks, because there
+ * several daemons write at once (on SQLite, BEGIN IMMEDIATE lets one writer
+ * in at a time). Offering locks the worker's row first, so one worker's
+ * offers are made one at a time whichever daemon makes them; the pool's pick
+ * locks the task it returns and skips tasks another daemon is offering right
+ * now. That daemon's offer raises tasks.taken (a trigger); a pick that meets
+ * the row after its commit re-reads it, so "taken < wanted" still holds and
+ * no task gets more offers than its redundancy.
+ */
+static const char *const eng_sql_pg[SE__COUNT] = {
+    [SE_WORKER_GET] = WORKER_GET " FOR UPDATE OF w",
+    [SE_PICK_POOL] = PICK_POOL " FOR UPDATE OF t SKIP LOCKED",
+};
+
 static const char *const eng_sql[SE__COUNT] = {
-    [SE_WORKER_GET] =
-        "SELECT w.state, coalesce(w.paused_until, 0), w.hours_from IS NOT NULL,"
-        " coalesce(w.hours_from, 0), coalesce(w.hours_to, 0), " OPEN_OF_W ","
-        " (SELECT count(*) FROM assignments a WHERE a.worker_id = w.id)"
-        " FROM workers w WHERE w.id = ?1",
-    /* CROSS JOIN keeps tasks (through the tasks_pool index, in fairness order) outermost. */
-    [SE_PICK_POOL] =
-        "SELECT " TASK_COLS " FROM tasks t CROSS JOIN batches b ON b.id = t.batch_id"
-        " CROSS JOIN requesters r ON r.id = b.requester_id"
-        " WHERE t.state = 'open' AND t.gold IS NULL AND t.taken < t.wanted AND b.state = 'open'"
-        " AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.task_id = t.id"
-        "                 AND a.worker_id = ?1)"
-        " ORDER BY t.taken, t.id LIMIT 1",
+    [SE_WORKER_GET] = WORKER_GET,
+    [SE_PICK_POOL] = PICK_POOL,
     [SE_PICK_GOLD] =
         "SELECT " TASK_COLS " FROM tasks t CROSS JOIN batches b ON b.id = t.batch_id"
         " CROSS JOIN requesters r ON r.id = b.requester_id"
@@ -174,43 +193,46 @@ static const char *const eng_sql[SE__COUNT] = {
 
 _Static_assert(SE__COUNT <= STORE_ENGINE_STMTS, "raise STORE_ENGINE_STMTS in store_internal.h");
 
-sqlite3_stmt *store_eng_stmt(kz_store *st, store_eng_stmt_id id, kz_err *err)
+db_stmt *store_eng_stmt(kz_store *st, store_eng_stmt_id id, kz_err *err)
 {
     assert(id < SE__COUNT);
-    sqlite3_stmt *s = st->eng[id];
+    db_stmt *s = st->eng[id];
     if (!s) {
-        if (sqlite3_prepare_v3(st->db, eng_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
-            SQLITE_OK) {
+        const char *sql = eng_sql[id];
+        if (db_backend(st->db) == DB_POSTGRES && eng_sql_pg[id])
+            sql = eng_sql_pg[id];
+        if (db_prepare(st->db, sql, 1, &s) !=
+            DB_OK) {
             store_db_err(st, err, "preparing an engine statement");
             return NULL;
         }
         st->eng[id] = s;
     }
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    db_reset(s);
+    db_clear_bindings(s);
     return s;
 }
 
-kz_status store_eng_exec(kz_store *st, sqlite3_stmt *s, const char *what, kz_err *err)
+kz_status store_eng_exec(kz_store *st, db_stmt *s, const char *what, kz_err *err)
 {
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE)
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc == DB_DONE)
         return KZ_OK;
-    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+    if (rc == DB_CONSTRAINT_UNIQUE || rc == DB_CONSTRAINT_PRIMARYKEY)
         return kz_err_set(err, KZ_ERR_BUSY, KZ_NO_OFFSET, "%s: already exists", what);
     return store_db_err(st, err, what);
 }
 
-void store_eng_bind_text(sqlite3_stmt *s, int i, const char *v)
+void store_eng_bind_text(db_stmt *s, int i, const char *v)
 {
     if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+        db_bind_text(s, i, v, -1, DB_STATIC);
     else
-        sqlite3_bind_null(s, i);
+        db_bind_null(s, i);
 }
 
 int store_eng_in_tx(kz_store *st)
 {
-    return !sqlite3_get_autocommit(st->db);
+    return !db_get_autocommit(st->db);
 }

@@ -2,13 +2,14 @@
  * store_internal.h - what the store_*.c files share: the kz_store struct, the
  * table of SQL statements (prepared once on first use, reset after each use,
  * finalized by store_close) and error helpers.
- * Owns: the statement table. Never included outside tasks/store_*.c: it is the
- * only header that pulls in sqlite3.h.
+ * Owns: the statement table. Never included outside tasks/store_*.c. The
+ * connection is tasks/db.h's (SQLite or PostgreSQL); only the SQLite-only
+ * parts (backup, memory, migrations, pragmas) include sqlite3.h themselves.
  */
 #ifndef KAZI_STORE_INTERNAL_H
 #define KAZI_STORE_INTERNAL_H
 
-#include <sqlite3.h>
+#include "db.h"
 
 #include "store.h"
 
@@ -47,14 +48,14 @@ typedef enum store_stmt_id {
 
 typedef struct store_pay_stmt {
     const char *sql; /* the static SQL text the statement was prepared from */
-    sqlite3_stmt *stmt;
+    db_stmt *stmt;
 } store_pay_stmt;
 
 struct kz_store {
-    sqlite3 *db;
-    sqlite3_stmt *stmt[ST__COUNT]; /* NULL until first use */
-    sqlite3_stmt *eng[STORE_ENGINE_STMTS]; /* the engine's, same rules (store_engine_sql.c) */
-    sqlite3_stmt *conv[STORE_CONV_STMTS];  /* the conversation's, same rules (store_conv.c) */
+    db_conn *db; /* SQLite or PostgreSQL (tasks/db.h) */
+    db_stmt *stmt[ST__COUNT]; /* NULL until first use */
+    db_stmt *eng[STORE_ENGINE_STMTS]; /* the engine's, same rules (store_engine_sql.c) */
+    db_stmt *conv[STORE_CONV_STMTS];  /* the conversation's, same rules (store_conv.c) */
     store_pay_stmt pay[STORE_PAY_STMTS];   /* the payouts', same rules (store_payout.c) */
 };
 
@@ -62,7 +63,7 @@ struct kz_store {
  * The prepared statement for id, reset and with bindings cleared, or NULL
  * with err filled (KZ_ERR_DB) if it cannot be prepared.
  */
-sqlite3_stmt *store_stmt(kz_store *st, store_stmt_id id, kz_err *err);
+db_stmt *store_stmt(kz_store *st, store_stmt_id id, kz_err *err);
 
 /*
  * Run the one-text-parameter lookup id (e.g. ST_WORKER_FIND) with key and
@@ -78,10 +79,25 @@ kz_status store_db_err(kz_store *st, kz_err *err, const char *what);
 /* Current time in Unix seconds. */
 int64_t store_now(void);
 
+/*
+ * Run sql (no parameters, a fixed text) and read column 0 of its one row as
+ * an integer into *out (-1 for NULL or no row). KZ_ERR_DB naming sql.
+ */
+kz_status store_one_int(kz_store *st, const char *sql, int64_t *out, kz_err *err);
+
+/* Run sql (several statements, no parameters, no rows). KZ_ERR_DB, err prefixed by what. */
+kz_status store_exec(kz_store *st, const char *sql, const char *what, kz_err *err);
+
+/* store_open for a postgresql:// target (tasks/store_open_pg.c). */
+kz_status store_open_pg(const char *uri, unsigned flags, kz_store **out, kz_err *err);
+
+/* The PostgreSQL schema's version (meta 'schema_version'; 0 with no schema), -1 on error. */
+int store_schema_version_pg(kz_store *st);
+
 /* Migration 8's code step (tasks/store_schema_checks.c): CHECK IN lists as OR chains. */
 kz_status store_schema_rewrite_checks(kz_store *st, kz_err *err);
 
 /* Copy column col of the current row into out (cap bytes, NUL-terminated, truncated). */
-void store_col_copy(sqlite3_stmt *s, int col, char *out, size_t cap);
+void store_col_copy(db_stmt *s, int col, char *out, size_t cap);
 
 #endif

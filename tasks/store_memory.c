@@ -9,6 +9,8 @@
 
 #include "store_queue_internal.h"
 
+#include <sqlite3.h>
+
 kz_status store_memory_setup(kz_err *err)
 {
     /* pMem NULL and N 0: no per-connection bulk of pages (sqlite3_config(3)). */
@@ -21,7 +23,7 @@ kz_status store_memory_setup(kz_err *err)
 static kz_status db_status(kz_store *st, int op, size_t *out, kz_err *err)
 {
     int cur = 0, hi = 0;
-    if (sqlite3_db_status(st->db, op, &cur, &hi, 0) != SQLITE_OK || cur < 0)
+    if (sqlite3_db_status(db_sqlite(st->db), op, &cur, &hi, 0) != SQLITE_OK || cur < 0)
         return kz_err_set(err, KZ_ERR_DB, KZ_NO_OFFSET, "sqlite3_db_status(%d) failed", op);
     *out = (size_t)cur;
     return KZ_OK;
@@ -30,6 +32,8 @@ static kz_status db_status(kz_store *st, int op, size_t *out, kz_err *err)
 kz_status store_memory_use_get(kz_store *st, store_memory_use *out, kz_err *err)
 {
     *out = (store_memory_use){0};
+    if (!db_sqlite(st->db)) /* PostgreSQL: the server holds the cache */
+        return KZ_OK;
     kz_status rc = db_status(st, SQLITE_DBSTATUS_CACHE_USED, &out->cache, err);
     if (rc == KZ_OK)
         rc = db_status(st, SQLITE_DBSTATUS_SCHEMA_USED, &out->schema, err);
@@ -39,11 +43,11 @@ kz_status store_memory_use_get(kz_store *st, store_memory_use *out, kz_err *err)
 }
 
 /* Finalize the n cached statements at s that are not mid-step; NULL their slots. */
-static void drop_stmts(sqlite3_stmt **s, size_t n)
+static void drop_stmts(db_stmt **s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (s[i] && !sqlite3_stmt_busy(s[i])) {
-            sqlite3_finalize(s[i]);
+        if (s[i] && !db_stmt_busy(s[i])) {
+            db_finalize(s[i]);
             s[i] = NULL;
         }
     }
@@ -52,8 +56,8 @@ static void drop_stmts(sqlite3_stmt **s, size_t n)
 static void drop_pay_stmts(kz_store *st)
 {
     for (size_t i = 0; i < STORE_PAY_STMTS; i++) {
-        if (st->pay[i].stmt && !sqlite3_stmt_busy(st->pay[i].stmt)) {
-            sqlite3_finalize(st->pay[i].stmt);
+        if (st->pay[i].stmt && !db_stmt_busy(st->pay[i].stmt)) {
+            db_finalize(st->pay[i].stmt);
             st->pay[i] = (store_pay_stmt){0}; /* a free slot again */
         }
     }
@@ -69,6 +73,8 @@ kz_status store_release_memory(kz_store *st, kz_queue *q, store_memory_use *free
     store_memory_use before, after;
     if (freed)
         *freed = (store_memory_use){0};
+    if (!db_sqlite(st->db)) /* PostgreSQL: statements live on the server; keep them */
+        return KZ_OK;
     kz_status rc = store_memory_use_get(st, &before, err);
     if (rc != KZ_OK)
         return rc;
@@ -78,7 +84,7 @@ kz_status store_release_memory(kz_store *st, kz_queue *q, store_memory_use *free
     drop_pay_stmts(st);
     if (q)
         drop_stmts(q->slot, QSTORE_SLOTS);
-    if (sqlite3_db_release_memory(st->db) != SQLITE_OK)
+    if (sqlite3_db_release_memory(db_sqlite(st->db)) != SQLITE_OK)
         return store_db_err(st, err, "releasing the page cache");
     rc = store_memory_use_get(st, &after, err);
     if (rc == KZ_OK && freed) {

@@ -49,7 +49,7 @@ enum {
  * a "timed out via <modem>" stays in front of later ones ("..., then <error>"):
  * that try's PDU may have reached the network, so a phone may get a part twice
  * (docs/configuration.md), and the record must say so whatever failed next. */
-#define SETTLE_SQL                                                                        \
+#define SETTLE_SQL                                                                         \
     "UPDATE messages SET state = (SELECT CASE"                                             \
     "   WHEN sum(p.state = 'failed') > 0 THEN 'failed'"                                    \
     "   WHEN sum(p.state = 'delivered') = count(*) THEN 'delivered'"                       \
@@ -62,7 +62,7 @@ enum {
     "   WHERE message_id = ?1 AND state = 'queued'),"                                      \
     " mr = coalesce((SELECT mr FROM outbox_parts WHERE message_id = ?1 AND mr IS NOT NULL" \
     "   ORDER BY seq DESC LIMIT 1), mr),"                                                  \
-    " error = CASE WHEN ?2 IS NULL THEN error"                                             \
+    " error = CASE WHEN CAST(?2 AS TEXT) IS NULL THEN error"                               \
     "   WHEN error LIKE 'timed out via %' AND ?2 NOT LIKE 'timed out via %'"               \
     "   THEN substr(error, 1, instr(error || ', then ', ', then ') - 1) || ', then ' || ?2" \
     "   ELSE ?2 END, updated_at = ?3"                                                      \
@@ -78,8 +78,10 @@ static const char *const outbox_sql[QO__END] = {
         " AND m.channel = 'sms' AND m.state = 'queued'"
         " AND NOT EXISTS (SELECT 1 FROM outbox_parts p WHERE p.message_id = m.id)"
         " ORDER BY +m.id LIMIT ?1",
+    /* DO NOTHING: daemons sharing a database may both encode one message; one set stays. */
     [QO_PART_ADD] = "INSERT INTO outbox_parts(message_id, seq, total, pdu_hex, tpdu_len,"
-                    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    " updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                    " ON CONFLICT(message_id, seq) DO NOTHING",
     [QO_SEGMENTS] = "UPDATE messages SET segments = ?2, updated_at = ?3 WHERE id = ?1",
     [QO_MSG_FAIL] = "UPDATE messages SET state = 'failed', error = ?2, updated_at = ?3"
                     " WHERE id = ?1 AND direction = 'out'",
@@ -92,13 +94,21 @@ static const char *const outbox_sql[QO__END] = {
         " WHERE p.state = 'queued' AND p.next_attempt_at <= ?1"
         "  AND (?2 OR m.kind <> 'unsolicited')"
         " ORDER BY p.next_attempt_at, p.message_id, p.seq LIMIT ?3",
+    /* A later part goes behind its part 1, on part 1's modem: part 1's row is the
+     * message's claim, so daemons sharing a database do not split a message. Only
+     * a part 1 due later than this part (a retry) lets this one go first. */
     [QO_SENDING] = "UPDATE outbox_parts SET state = 'sending', modem = ?2,"
-                   " attempts = attempts + 1, updated_at = ?3 WHERE id = ?1 AND state = 'queued'",
+                   " attempts = attempts + 1, updated_at = ?3 WHERE id = ?1 AND state = 'queued'"
+                   " AND (seq = 1 OR EXISTS (SELECT 1 FROM outbox_parts f"
+                   "  WHERE f.message_id = outbox_parts.message_id AND f.seq = 1"
+                   "  AND ((f.modem = ?2 AND f.state IN ('sending','sent','delivered','unknown'))"
+                   "   OR (f.state = 'queued'"
+                   "       AND f.next_attempt_at > outbox_parts.next_attempt_at))))",
     [QO_MSG_MODEM] =
         "UPDATE messages SET modem_id = (SELECT id FROM modems WHERE name = ?2)"
         " WHERE id = (SELECT message_id FROM outbox_parts WHERE id = ?1)",
     [QO_COUNT_ADD] = "INSERT INTO sms_counts(modem, day, sent) VALUES (?1, ?2, max(0, ?3))"
-                     " ON CONFLICT(modem, day) DO UPDATE SET sent = max(0, sent + ?3)",
+                     " ON CONFLICT(modem, day) DO UPDATE SET sent = max(0, sms_counts.sent + ?3)",
     [QO_UNSEND] = "UPDATE outbox_parts SET state = 'queued', attempts = max(0, attempts - 1),"
                   " updated_at = ?2 WHERE id = ?1 AND state = 'sending' RETURNING modem",
     [QO_SETTLE] = SETTLE_SQL,
@@ -122,7 +132,7 @@ static const char *const outbox_sql[QO__END] = {
     [QO_RECOVER] =
         "UPDATE outbox_parts SET state = CASE WHEN ?2 THEN 'queued' ELSE 'unknown' END,"
         " error = 'interrupted while sending', updated_at = ?3"
-        " WHERE state = 'sending' AND (?1 IS NULL OR modem = ?1) RETURNING message_id",
+        " WHERE state = 'sending' AND (CAST(?1 AS TEXT) IS NULL OR modem = ?1) RETURNING message_id",
     [QO_RECOVER_MSGS] = SETTLE_SQL,
     [QO_EXPIRE] = "UPDATE outbox_parts SET state = 'unknown', error = 'no outcome from the modem',"
                   " updated_at = ?2 WHERE state = 'sending' AND updated_at < ?1"
@@ -144,8 +154,9 @@ static const char *const outbox_sql[QO__END] = {
         " VALUES (?1, ?2, nullif(?3, ''), nullif(?4, ''), nullif(?5, ''), ?6, ?7, ?7, ?8, ?9,"
         " ?10, ?11, ?12, nullif(?13, ''))"
         " ON CONFLICT(name) DO UPDATE SET device = excluded.device,"
-        " imei = coalesce(excluded.imei, imei), imsi = coalesce(excluded.imsi, imsi),"
-        " operator = coalesce(excluded.operator, operator), state = excluded.state,"
+        " imei = coalesce(excluded.imei, modems.imei),"
+        " imsi = coalesce(excluded.imsi, modems.imsi),"
+        " operator = coalesce(excluded.operator, modems.operator), state = excluded.state,"
         " last_seen_at = excluded.last_seen_at, signal_dbm = excluded.signal_dbm,"
         " queue = excluded.queue, sent = excluded.sent, received = excluded.received,"
         " failed = excluded.failed, last_error = excluded.last_error",
@@ -171,7 +182,7 @@ static const char *const outbox_sql[QO__END] = {
         " ORDER BY m.id LIMIT ?1",
 };
 
-static sqlite3_stmt *stmt(kz_queue *q, int id, kz_err *err)
+static db_stmt *stmt(kz_queue *q, int id, kz_err *err)
 {
     return qstore_stmt(q, id, outbox_sql[id], err);
 }
@@ -180,7 +191,7 @@ static sqlite3_stmt *stmt(kz_queue *q, int id, kz_err *err)
 static kz_status in_tx(kz_queue *q, kz_status (*fn)(kz_queue *, void *, kz_err *), void *arg,
                        kz_err *err)
 {
-    if (!sqlite3_get_autocommit(q->st->db))
+    if (!db_get_autocommit(q->st->db))
         return fn(q, arg, err);
     kz_status rc = store_begin(q->st, err);
     if (rc != KZ_OK)
@@ -201,7 +212,7 @@ kz_status qstore_outbox_batch(kz_queue *q, kz_status (*fn)(kz_queue *q, void *ar
 kz_status qstore_outbox_commit(kz_queue *q, kz_status (*fn)(kz_queue *q, void *arg, kz_err *err),
                                void *arg, kz_err *err)
 {
-    if (!sqlite3_get_autocommit(q->st->db))
+    if (!db_get_autocommit(q->st->db))
         return kz_err_set(err, KZ_ERR_STATE, KZ_NO_OFFSET,
                           "outbox: a transaction is already open; nothing would be durable yet");
     return in_tx(q, fn, arg, err);
@@ -210,12 +221,12 @@ kz_status qstore_outbox_commit(kz_queue *q, kz_status (*fn)(kz_queue *q, void *a
 static kz_status settle(kz_queue *q, int64_t message_id, const char *error, int64_t now,
                         kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_SETTLE, err);
+    db_stmt *s = stmt(q, QO_SETTLE, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, message_id);
+    db_bind_int64(s, 1, message_id);
     qstore_bind_text(s, 2, error);
-    sqlite3_bind_int64(s, 3, now);
+    db_bind_int64(s, 3, now);
     return qstore_exec(q, s, "settling a message's state", err);
 }
 
@@ -223,12 +234,12 @@ kz_status qstore_outbox_unencoded_each(kz_queue *q, int64_t after_id, int limit,
                                        int (*cb)(void *ctx, const outbox_msg_row *row),
                                        void *ctx, kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, after_id > 0 ? QO_UNENCODED_AFTER : QO_UNENCODED, err);
+    db_stmt *s = stmt(q, after_id > 0 ? QO_UNENCODED_AFTER : QO_UNENCODED, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int(s, 1, limit);
+    db_bind_int(s, 1, limit);
     if (after_id > 0)
-        sqlite3_bind_int64(s, 2, after_id);
+        db_bind_int64(s, 2, after_id);
     /* Rows are copied out before the callback writes (no write under an open read). */
     typedef struct row_copy {
         int64_t id;
@@ -239,14 +250,14 @@ kz_status qstore_outbox_unencoded_each(kz_queue *q, int64_t after_id, int limit,
     if (!rows)
         return kz_err_set(err, KZ_ERR_NOMEM, KZ_NO_OFFSET, "out of memory");
     int n = 0;
-    while (n < limit && sqlite3_step(s) == SQLITE_ROW) {
-        rows[n].id = sqlite3_column_int64(s, 0);
-        rows[n].peer = strdup((const char *)sqlite3_column_text(s, 1));
-        rows[n].body = strdup((const char *)sqlite3_column_text(s, 2));
-        rows[n].unsolicited = sqlite3_column_int(s, 3) != 0;
+    while (n < limit && db_step(s) == DB_ROW) {
+        rows[n].id = db_column_int64(s, 0);
+        rows[n].peer = strdup((const char *)db_column_text(s, 1));
+        rows[n].body = strdup((const char *)db_column_text(s, 2));
+        rows[n].unsolicited = db_column_int(s, 3) != 0;
         n++;
     }
-    sqlite3_reset(s);
+    db_reset(s);
     kz_status rc = KZ_OK;
     for (int i = 0; i < n; i++) {
         if (rc == KZ_OK && (!rows[i].peer || !rows[i].body))
@@ -272,25 +283,25 @@ static kz_status add_parts_tx(kz_queue *q, void *arg, kz_err *err)
 {
     add_parts_arg *a = arg;
     for (size_t i = 0; i < a->n; i++) {
-        sqlite3_stmt *s = stmt(q, QO_PART_ADD, err);
+        db_stmt *s = stmt(q, QO_PART_ADD, err);
         if (!s)
             return KZ_ERR_DB;
-        sqlite3_bind_int64(s, 1, a->message_id);
-        sqlite3_bind_int(s, 2, (int)i + 1);
-        sqlite3_bind_int(s, 3, (int)a->n);
+        db_bind_int64(s, 1, a->message_id);
+        db_bind_int(s, 2, (int)i + 1);
+        db_bind_int(s, 3, (int)a->n);
         qstore_bind_text(s, 4, a->parts[i].pdu_hex);
-        sqlite3_bind_int(s, 5, (int)a->parts[i].tpdu_len);
-        sqlite3_bind_int64(s, 6, a->now);
+        db_bind_int(s, 5, (int)a->parts[i].tpdu_len);
+        db_bind_int64(s, 6, a->now);
         kz_status rc = qstore_exec(q, s, "storing an outbound part", err);
         if (rc != KZ_OK)
             return rc;
     }
-    sqlite3_stmt *s = stmt(q, QO_SEGMENTS, err);
+    db_stmt *s = stmt(q, QO_SEGMENTS, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, a->message_id);
-    sqlite3_bind_int(s, 2, (int)a->n);
-    sqlite3_bind_int64(s, 3, a->now);
+    db_bind_int64(s, 1, a->message_id);
+    db_bind_int(s, 2, (int)a->n);
+    db_bind_int64(s, 3, a->now);
     return qstore_exec(q, s, "counting segments", err);
 }
 
@@ -304,12 +315,12 @@ kz_status qstore_outbox_add_parts(kz_queue *q, int64_t message_id, const outbox_
 kz_status qstore_outbox_fail_message(kz_queue *q, int64_t message_id, const char *error,
                                      int64_t now, kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_MSG_FAIL, err);
+    db_stmt *s = stmt(q, QO_MSG_FAIL, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, message_id);
+    db_bind_int64(s, 1, message_id);
     qstore_bind_text(s, 2, error);
-    sqlite3_bind_int64(s, 3, now);
+    db_bind_int64(s, 3, now);
     return qstore_exec(q, s, "failing a message", err);
 }
 
@@ -317,31 +328,31 @@ kz_status qstore_outbox_due_each(kz_queue *q, int64_t now, bool allow_unsolicite
                                  int (*cb)(void *ctx, const outbox_part_row *row), void *ctx,
                                  kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_DUE, err);
+    db_stmt *s = stmt(q, QO_DUE, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, now);
-    sqlite3_bind_int(s, 2, allow_unsolicited ? 1 : 0);
-    sqlite3_bind_int(s, 3, limit);
+    db_bind_int64(s, 1, now);
+    db_bind_int(s, 2, allow_unsolicited ? 1 : 0);
+    db_bind_int(s, 3, limit);
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         outbox_part_row r = {
-            .id = sqlite3_column_int64(s, 0),
-            .message_id = sqlite3_column_int64(s, 1),
-            .seq = (unsigned)sqlite3_column_int(s, 2),
-            .total = (unsigned)sqlite3_column_int(s, 3),
-            .peer = (const char *)sqlite3_column_text(s, 4),
-            .pdu_hex = (const char *)sqlite3_column_text(s, 5),
-            .tpdu_len = (size_t)sqlite3_column_int(s, 6),
-            .attempts = sqlite3_column_int(s, 7),
-            .unsolicited = sqlite3_column_int(s, 8) != 0,
-            .pinned_modem = (const char *)sqlite3_column_text(s, 9),
+            .id = db_column_int64(s, 0),
+            .message_id = db_column_int64(s, 1),
+            .seq = (unsigned)db_column_int(s, 2),
+            .total = (unsigned)db_column_int(s, 3),
+            .peer = (const char *)db_column_text(s, 4),
+            .pdu_hex = (const char *)db_column_text(s, 5),
+            .tpdu_len = (size_t)db_column_int(s, 6),
+            .attempts = db_column_int(s, 7),
+            .unsolicited = db_column_int(s, 8) != 0,
+            .pinned_modem = (const char *)db_column_text(s, 9),
         };
         if (cb(ctx, &r) != 0)
             break;
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(s);
+    if (rc != DB_ROW && rc != DB_DONE)
         return store_db_err(q->st, err, "reading the outbox");
     return KZ_OK;
 }
@@ -349,28 +360,28 @@ kz_status qstore_outbox_due_each(kz_queue *q, int64_t now, bool allow_unsolicite
 static kz_status count_add(kz_queue *q, const char *modem, const char *day, int delta,
                            kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_COUNT_ADD, err);
+    db_stmt *s = stmt(q, QO_COUNT_ADD, err);
     if (!s)
         return KZ_ERR_DB;
     qstore_bind_text(s, 1, modem);
     qstore_bind_text(s, 2, day);
-    sqlite3_bind_int(s, 3, delta);
+    db_bind_int(s, 3, delta);
     return qstore_exec(q, s, "counting a sent SMS", err);
 }
 
 static kz_status part_message(kz_queue *q, int64_t part_id, int64_t *message_id, kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_PART_ID_MSG, err);
+    db_stmt *s = stmt(q, QO_PART_ID_MSG, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, part_id);
-    int rc = sqlite3_step(s);
-    *message_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE)
+    db_bind_int64(s, 1, part_id);
+    int rc = db_step(s);
+    *message_id = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
+    if (rc == DB_DONE)
         return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no outbound part %lld",
                           (long long)part_id);
-    return rc == SQLITE_ROW ? KZ_OK : store_db_err(q->st, err, "reading a part");
+    return rc == DB_ROW ? KZ_OK : store_db_err(q->st, err, "reading a part");
 }
 
 typedef struct sending_arg {
@@ -382,21 +393,21 @@ typedef struct sending_arg {
 static kz_status sending_tx(kz_queue *q, void *arg, kz_err *err)
 {
     sending_arg *a = arg;
-    sqlite3_stmt *s = stmt(q, QO_SENDING, err);
+    db_stmt *s = stmt(q, QO_SENDING, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, a->part_id);
+    db_bind_int64(s, 1, a->part_id);
     qstore_bind_text(s, 2, a->modem);
-    sqlite3_bind_int64(s, 3, a->now);
+    db_bind_int64(s, 3, a->now);
     kz_status rc = qstore_exec(q, s, "marking a part sending", err);
     if (rc != KZ_OK)
         return rc;
-    if (sqlite3_changes(q->st->db) == 0)
+    if (db_changes(q->st->db) == 0)
         return kz_err_set(err, KZ_ERR_STATE, KZ_NO_OFFSET, "part %lld is no longer queued",
                           (long long)a->part_id);
     if (!(s = stmt(q, QO_MSG_MODEM, err)))
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, a->part_id);
+    db_bind_int64(s, 1, a->part_id);
     qstore_bind_text(s, 2, a->modem);
     if ((rc = qstore_exec(q, s, "naming the message's modem", err)) != KZ_OK)
         return rc;
@@ -418,19 +429,19 @@ kz_status qstore_outbox_sending(kz_queue *q, int64_t part_id, const char *modem,
 static kz_status unsend_tx(kz_queue *q, void *arg, kz_err *err)
 {
     sending_arg *a = arg;
-    sqlite3_stmt *s = stmt(q, QO_UNSEND, err);
+    db_stmt *s = stmt(q, QO_UNSEND, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, a->part_id);
-    sqlite3_bind_int64(s, 2, a->now);
+    db_bind_int64(s, 1, a->part_id);
+    db_bind_int64(s, 2, a->now);
     char modem[64] = "";
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    int rc = db_step(s);
+    if (rc == DB_ROW)
         store_col_copy(s, 0, modem, sizeof modem);
-    while (rc == SQLITE_ROW)
-        rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
+    while (rc == DB_ROW)
+        rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE)
         return store_db_err(q->st, err, "returning a part to the queue");
     kz_status st = KZ_OK;
     if (modem[0])
@@ -463,33 +474,33 @@ static kz_status result_tx(kz_queue *q, void *arg, kz_err *err)
     kz_status rc = part_message(q, a->part_id, &mid, err);
     if (rc != KZ_OK)
         return rc;
-    sqlite3_stmt *s = stmt(q, a->oc == OUTBOX_SENT    ? QO_SENT
+    db_stmt *s = stmt(q, a->oc == OUTBOX_SENT    ? QO_SENT
                               : a->oc == OUTBOX_RETRY ? QO_RETRY
                                                       : QO_FAILED,
                            err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, a->part_id);
+    db_bind_int64(s, 1, a->part_id);
     if (a->oc == OUTBOX_SENT) {
         if (a->mr >= 0 && a->mr <= 255)
-            sqlite3_bind_int(s, 2, a->mr);
-        sqlite3_bind_int64(s, 3, a->now);
+            db_bind_int(s, 2, a->mr);
+        db_bind_int64(s, 3, a->now);
     } else if (a->oc == OUTBOX_RETRY) {
         qstore_bind_text(s, 2, a->error);
-        sqlite3_bind_int64(s, 3, a->retry_at);
-        sqlite3_bind_int64(s, 4, a->now);
+        db_bind_int64(s, 3, a->retry_at);
+        db_bind_int64(s, 4, a->now);
     } else {
         qstore_bind_text(s, 2, a->error);
-        sqlite3_bind_int64(s, 3, a->now);
+        db_bind_int64(s, 3, a->now);
     }
     if ((rc = qstore_exec(q, s, "recording a send outcome", err)) != KZ_OK)
         return rc;
     if (a->oc == OUTBOX_FAILED) {
         if (!(s = stmt(q, QO_FAIL_SIBLINGS, err)))
             return KZ_ERR_DB;
-        sqlite3_bind_int64(s, 1, mid);
-        sqlite3_bind_int64(s, 2, a->now);
-        sqlite3_bind_int64(s, 3, a->part_id);
+        db_bind_int64(s, 1, mid);
+        db_bind_int64(s, 2, a->now);
+        db_bind_int64(s, 3, a->part_id);
         if ((rc = qstore_exec(q, s, "failing the other parts", err)) != KZ_OK)
             return rc;
     }
@@ -514,16 +525,16 @@ typedef struct report_arg {
 
 static kz_status match_mr(kz_queue *q, report_arg *a, kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_MATCH_MR, err);
+    db_stmt *s = stmt(q, QO_MATCH_MR, err);
     if (!s)
         return KZ_ERR_DB;
     qstore_bind_text(s, 1, a->modem);
-    sqlite3_bind_int(s, 2, a->mr);
+    db_bind_int(s, 2, a->mr);
     qstore_bind_text(s, 3, a->peer);
-    int rc = sqlite3_step(s);
-    a->part_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? KZ_OK
+    int rc = db_step(s);
+    a->part_id = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
+    return rc == DB_ROW || rc == DB_DONE ? KZ_OK
                                                  : store_db_err(q->st, err, "matching a report");
 }
 
@@ -539,16 +550,16 @@ static kz_status report_tx(kz_queue *q, void *arg, kz_err *err)
     int64_t mid = 0;
     if (part_message(q, a->part_id, &mid, NULL) != KZ_OK)
         return KZ_OK; /* a send id from before a reset of the database: nothing to match */
-    sqlite3_stmt *s = stmt(q, QO_REPORT, err);
+    db_stmt *s = stmt(q, QO_REPORT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, a->part_id);
+    db_bind_int64(s, 1, a->part_id);
     qstore_bind_text(s, 2, a->r == OUTBOX_DELIVERED ? "delivered" : "failed");
     qstore_bind_text(s, 3, a->error);
-    sqlite3_bind_int64(s, 4, a->now);
+    db_bind_int64(s, 4, a->now);
     if ((rc = qstore_exec(q, s, "recording a delivery report", err)) != KZ_OK)
         return rc;
-    *a->matched = sqlite3_changes(q->st->db) > 0;
+    *a->matched = db_changes(q->st->db) > 0;
     return settle(q, mid, a->r == OUTBOX_DELIVERED ? NULL : a->error, a->now, err);
 }
 
@@ -572,26 +583,26 @@ typedef struct sweep_arg {
 static kz_status sweep_tx(kz_queue *q, void *arg, kz_err *err)
 {
     sweep_arg *a = arg;
-    sqlite3_stmt *s = stmt(q, a->update, err);
+    db_stmt *s = stmt(q, a->update, err);
     if (!s)
         return KZ_ERR_DB;
     if (a->update == QO_RECOVER) {
         qstore_bind_text(s, 1, a->modem);
-        sqlite3_bind_int(s, 2, a->resend ? 1 : 0);
-        sqlite3_bind_int64(s, 3, a->now);
+        db_bind_int(s, 2, a->resend ? 1 : 0);
+        db_bind_int64(s, 3, a->now);
     } else {
-        sqlite3_bind_int64(s, 1, a->before);
-        sqlite3_bind_int64(s, 2, a->now);
+        db_bind_int64(s, 1, a->before);
+        db_bind_int64(s, 2, a->now);
     }
     int64_t ids[256];
     size_t n = 0;
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+    while ((rc = db_step(s)) == DB_ROW)
         if (n < 256)
-            ids[n++] = sqlite3_column_int64(s, 0);
-    int64_t changed = sqlite3_changes(q->st->db);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
+            ids[n++] = db_column_int64(s, 0);
+    int64_t changed = db_changes(q->st->db);
+    db_reset(s);
+    if (rc != DB_DONE)
         return store_db_err(q->st, err, "sweeping parts left sending");
     for (size_t i = 0; i < n; i++) {
         kz_status st = settle(q, ids[i], NULL, a->now, err);
@@ -620,35 +631,35 @@ kz_status qstore_outbox_expire_sending(kz_queue *q, int64_t before, int64_t now,
 kz_status qstore_outbox_count_day(kz_queue *q, const char *modem, const char *day, int64_t *n,
                                   kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_COUNT_DAY, err);
+    db_stmt *s = stmt(q, QO_COUNT_DAY, err);
     if (!s)
         return KZ_ERR_DB;
     qstore_bind_text(s, 1, modem);
     qstore_bind_text(s, 2, day);
-    int rc = sqlite3_step(s);
-    *n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW ? KZ_OK : store_db_err(q->st, err, "reading the daily count");
+    int rc = db_step(s);
+    *n = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
+    return rc == DB_ROW ? KZ_OK : store_db_err(q->st, err, "reading the daily count");
 }
 
 kz_status qstore_outbox_depth(kz_queue *q, const char *day, outbox_depth *out, kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_DEPTH, err);
+    db_stmt *s = stmt(q, QO_DEPTH, err);
     if (!s)
         return KZ_ERR_DB;
     qstore_bind_text(s, 1, day);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *out = (outbox_depth){sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
-                              sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
-                              sqlite3_column_int64(s, 4), sqlite3_column_int64(s, 5)};
-    sqlite3_reset(s);
-    return rc == SQLITE_ROW ? KZ_OK : store_db_err(q->st, err, "reading the outbox depth");
+    int rc = db_step(s);
+    if (rc == DB_ROW)
+        *out = (outbox_depth){db_column_int64(s, 0), db_column_int64(s, 1),
+                              db_column_int64(s, 2), db_column_int64(s, 3),
+                              db_column_int64(s, 4), db_column_int64(s, 5)};
+    db_reset(s);
+    return rc == DB_ROW ? KZ_OK : store_db_err(q->st, err, "reading the outbox depth");
 }
 
 kz_status qstore_modem_save(kz_queue *q, const modem_snapshot *m, kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_MODEM_SAVE, err);
+    db_stmt *s = stmt(q, QO_MODEM_SAVE, err);
     if (!s)
         return KZ_ERR_DB;
     qstore_bind_text(s, 1, m->name);
@@ -657,13 +668,13 @@ kz_status qstore_modem_save(kz_queue *q, const modem_snapshot *m, kz_err *err)
     qstore_bind_text(s, 4, m->imsi ? m->imsi : "");
     qstore_bind_text(s, 5, m->operator_name ? m->operator_name : "");
     qstore_bind_text(s, 6, m->state);
-    sqlite3_bind_int64(s, 7, m->updated_at);
+    db_bind_int64(s, 7, m->updated_at);
     if (m->signal_dbm)
-        sqlite3_bind_int(s, 8, m->signal_dbm);
-    sqlite3_bind_int64(s, 9, m->queue);
-    sqlite3_bind_int64(s, 10, m->sent);
-    sqlite3_bind_int64(s, 11, m->received);
-    sqlite3_bind_int64(s, 12, m->failed);
+        db_bind_int(s, 8, m->signal_dbm);
+    db_bind_int64(s, 9, m->queue);
+    db_bind_int64(s, 10, m->sent);
+    db_bind_int64(s, 11, m->received);
+    db_bind_int64(s, 12, m->failed);
     qstore_bind_text(s, 13, m->last_error ? m->last_error : "");
     return qstore_exec(q, s, "saving a modem's state", err);
 }
@@ -672,82 +683,82 @@ kz_status qstore_modems_each(kz_queue *q, const char *day,
                              int (*cb)(void *ctx, const modem_snapshot *s, int64_t sent_today),
                              void *ctx, kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_MODEMS, err);
+    db_stmt *s = stmt(q, QO_MODEMS, err);
     if (!s)
         return KZ_ERR_DB;
     qstore_bind_text(s, 1, day);
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         modem_snapshot m = {
-            .name = (const char *)sqlite3_column_text(s, 0),
-            .device = (const char *)sqlite3_column_text(s, 1),
-            .state = (const char *)sqlite3_column_text(s, 2),
-            .operator_name = (const char *)sqlite3_column_text(s, 3),
-            .imei = (const char *)sqlite3_column_text(s, 4),
-            .imsi = (const char *)sqlite3_column_text(s, 5),
-            .last_error = (const char *)sqlite3_column_text(s, 6),
-            .signal_dbm = sqlite3_column_int(s, 7),
-            .queue = sqlite3_column_int64(s, 8),
-            .sent = sqlite3_column_int64(s, 9),
-            .received = sqlite3_column_int64(s, 10),
-            .failed = sqlite3_column_int64(s, 11),
-            .updated_at = sqlite3_column_int64(s, 12),
+            .name = (const char *)db_column_text(s, 0),
+            .device = (const char *)db_column_text(s, 1),
+            .state = (const char *)db_column_text(s, 2),
+            .operator_name = (const char *)db_column_text(s, 3),
+            .imei = (const char *)db_column_text(s, 4),
+            .imsi = (const char *)db_column_text(s, 5),
+            .last_error = (const char *)db_column_text(s, 6),
+            .signal_dbm = db_column_int(s, 7),
+            .queue = db_column_int64(s, 8),
+            .sent = db_column_int64(s, 9),
+            .received = db_column_int64(s, 10),
+            .failed = db_column_int64(s, 11),
+            .updated_at = db_column_int64(s, 12),
         };
-        if (cb(ctx, &m, sqlite3_column_int64(s, 13)) != 0)
+        if (cb(ctx, &m, db_column_int64(s, 13)) != 0)
             break;
     }
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    db_reset(s);
+    if (rc != DB_ROW && rc != DB_DONE)
         return store_db_err(q->st, err, "reading modems");
     return KZ_OK;
 }
 
 kz_status qstore_outbox_attempts(kz_queue *q, int64_t part_id, int *attempts, kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_ATTEMPTS, err);
+    db_stmt *s = stmt(q, QO_ATTEMPTS, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, part_id);
-    int rc = sqlite3_step(s);
-    *attempts = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE)
+    db_bind_int64(s, 1, part_id);
+    int rc = db_step(s);
+    *attempts = rc == DB_ROW ? db_column_int(s, 0) : 0;
+    db_reset(s);
+    if (rc == DB_DONE)
         return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no outbound part %lld",
                           (long long)part_id);
-    return rc == SQLITE_ROW ? KZ_OK : store_db_err(q->st, err, "reading attempts");
+    return rc == DB_ROW ? KZ_OK : store_db_err(q->st, err, "reading attempts");
 }
 
 kz_status qstore_outbox_enqueue(kz_queue *q, const char *peer, int64_t worker_id,
                                 const char *body, bool unsolicited, int64_t now, int64_t *id,
                                 kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_ENQUEUE, err);
+    db_stmt *s = stmt(q, QO_ENQUEUE, err);
     if (!s)
         return KZ_ERR_DB;
     qstore_bind_text(s, 1, peer);
-    sqlite3_bind_int64(s, 2, worker_id);
+    db_bind_int64(s, 2, worker_id);
     qstore_bind_text(s, 3, body);
     qstore_bind_text(s, 4, unsolicited ? "unsolicited" : "reply");
-    sqlite3_bind_int64(s, 5, now);
+    db_bind_int64(s, 5, now);
     kz_status rc = qstore_exec(q, s, "queueing an SMS", err);
     if (rc == KZ_OK && id)
-        *id = sqlite3_last_insert_rowid(q->st->db);
+        *id = db_last_insert_rowid(q->st->db);
     return rc;
 }
 
 kz_status qstore_worker_phone(kz_queue *q, int64_t worker_id, char *out, size_t cap,
                               kz_err *err)
 {
-    sqlite3_stmt *s = stmt(q, QO_PHONE, err);
+    db_stmt *s = stmt(q, QO_PHONE, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, worker_id);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
+    db_bind_int64(s, 1, worker_id);
+    int rc = db_step(s);
+    if (rc == DB_ROW)
         store_col_copy(s, 0, out, cap);
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE)
+    db_reset(s);
+    if (rc == DB_DONE)
         return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no worker %lld",
                           (long long)worker_id);
-    return rc == SQLITE_ROW ? KZ_OK : store_db_err(q->st, err, "reading a worker's phone");
+    return rc == DB_ROW ? KZ_OK : store_db_err(q->st, err, "reading a worker's phone");
 }

@@ -34,7 +34,7 @@ static const char *const checks[] = {
     "  ELSE d = -amount_minor AND r = 0 END",
     /* Entries name the payout's worker and currency; fees only for confirmed payouts. */
     "SELECT printf('ledger entry %d (%s) belongs to payout %d of worker %d in %s but names worker"
-    " %s in %s', l.id, l.kind, p.id, p.worker_id, p.currency, coalesce(l.worker_id, 'none'),"
+    " %s in %s', l.id, l.kind, p.id, p.worker_id, p.currency, coalesce(CAST(l.worker_id AS TEXT), 'none'),"
     " l.currency) FROM ledger_entries l JOIN payouts p ON p.id = l.payout_id"
     " WHERE l.kind IN ('payout','payout_reversal')"
     " AND (l.worker_id IS NOT p.worker_id OR l.currency <> p.currency)",
@@ -90,7 +90,7 @@ static const char *const checks[] = {
     " FROM ledger_entries l WHERE l.kind = 'retainer'"
     " AND NOT EXISTS (SELECT 1 FROM retainer_days d WHERE d.ledger_id = l.id)",
     "SELECT printf('retainer %d day %s: entry %d is %s %d for worker %s, expected retainer %d"
-    " for worker %d', r.id, d.day, l.id, l.kind, l.amount_minor, coalesce(l.worker_id, 'none'),"
+    " for worker %d', r.id, d.day, l.id, l.kind, l.amount_minor, coalesce(CAST(l.worker_id AS TEXT), 'none'),"
     " r.amount_minor, r.worker_id) FROM retainer_days d JOIN retainers r ON r.id = d.retainer_id"
     " JOIN ledger_entries l ON l.id = d.ledger_id WHERE l.kind <> 'retainer'"
     " OR l.amount_minor <> r.amount_minor OR l.worker_id IS NOT r.worker_id"
@@ -101,17 +101,17 @@ static kz_status run_check(kz_store *st, const char *sql,
                            void (*cb)(void *ctx, const char *problem), void *ctx,
                            size_t *problems, kz_err *err)
 {
-    sqlite3_stmt *s = pay_prep(st, sql, err);
+    db_stmt *s = pay_prep(st, sql, err);
     if (!s)
         return KZ_ERR_DB;
     int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         (*problems)++;
-        const unsigned char *t = sqlite3_column_text(s, 0);
+        const unsigned char *t = db_column_text(s, 0);
         if (cb)
             cb(ctx, t ? (const char *)t : "(no text)");
     }
-    kz_status out = rc == SQLITE_DONE ? KZ_OK : store_db_err(st, err, "checking the ledger");
+    kz_status out = rc == DB_DONE ? KZ_OK : store_db_err(st, err, "checking the ledger");
     pay_done(s);
     return out;
 }
@@ -131,7 +131,7 @@ kz_status store_pay_worker_sums_each(kz_store *st,
                                                int64_t paid, int64_t expect_paid),
                                      void *ctx, kz_err *err)
 {
-    sqlite3_stmt *s = pay_prep(
+    db_stmt *s = pay_prep(
         st,
         "SELECT l.worker_id, l.currency, sum(l.amount_minor),"
         " -coalesce(sum(CASE WHEN l.kind IN ('payout','payout_reversal') THEN l.amount_minor END), 0),"
@@ -143,16 +143,16 @@ kz_status store_pay_worker_sums_each(kz_store *st,
         return KZ_ERR_DB;
     int rc;
     kz_status out = KZ_OK;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    while ((rc = db_step(s)) == DB_ROW) {
         char cur[4];
         store_col_copy(s, 1, cur, sizeof cur);
-        if (cb(ctx, sqlite3_column_int64(s, 0), cur, sqlite3_column_int64(s, 2),
-               sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4)) != 0) {
+        if (cb(ctx, db_column_int64(s, 0), cur, db_column_int64(s, 2),
+               db_column_int64(s, 3), db_column_int64(s, 4)) != 0) {
             out = kz_err_set(err, KZ_ERR_IO, KZ_NO_OFFSET, "checking balances: stopped");
             break;
         }
     }
-    if (out == KZ_OK && rc != SQLITE_DONE)
+    if (out == KZ_OK && rc != DB_DONE)
         out = store_db_err(st, err, "checking balances");
     pay_done(s);
     return out;

@@ -14,16 +14,17 @@
 
 struct kz_queue {
     kz_store *st;
-    sqlite3_stmt *slot[QSTORE_SLOTS]; /* store_inbox.c uses 0-15, store_outbox.c 16-47 */
+    db_stmt *slot[QSTORE_SLOTS]; /* store_inbox.c uses 0-15, store_outbox.c 16-47 */
+    char *own_modems; /* owned: ",m1,m2," (qstore_set_own_modems) or NULL: every modem's */
 };
 
 /* The statement in slot, prepared from sql on first use, reset and unbound; NULL + err. */
-sqlite3_stmt *qstore_stmt(kz_queue *q, int slot, const char *sql, kz_err *err);
+db_stmt *qstore_stmt(kz_queue *q, int slot, const char *sql, kz_err *err);
 
 /* Run a statement that returns no rows; KZ_ERR_DB on failure. */
-kz_status qstore_exec(kz_queue *q, sqlite3_stmt *s, const char *what, kz_err *err);
+kz_status qstore_exec(kz_queue *q, db_stmt *s, const char *what, kz_err *err);
 
 /* Bind text (NULL binds NULL). */
-void qstore_bind_text(sqlite3_stmt *s, int i, const char *v);
+void qstore_bind_text(db_stmt *s, int i, const char *v);
 
 #endif

@@ -8,6 +8,8 @@
  */
 #include "store_internal.h"
 
+#include <sqlite3.h>
+
 #include <stdio.h>
 
 typedef struct migration {
@@ -579,17 +581,19 @@ int store_schema_latest(void)
 
 static int read_version(kz_store *st)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int v = -1;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
+    if (db_prepare(st->db, "PRAGMA user_version", 0, &s) == DB_OK &&
+        db_step(s) == DB_ROW)
+        v = db_column_int(s, 0);
+    db_finalize(s);
     return v;
 }
 
 int store_schema_version(kz_store *st)
 {
+    if (db_backend(st->db) == DB_POSTGRES)
+        return store_schema_version_pg(st);
     return read_version(st);
 }
 
@@ -597,9 +601,9 @@ int store_schema_version(kz_store *st)
 static kz_status exec_script(kz_store *st, const char *sql, const char *what, kz_err *err)
 {
     char *msg = NULL;
-    if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(db_sqlite(st->db), sql, NULL, NULL, &msg) != SQLITE_OK) {
         kz_status rc = kz_err_set(err, KZ_ERR_DB, KZ_NO_OFFSET, "%s: %s", what,
-                                  msg ? msg : sqlite3_errmsg(st->db));
+                                  msg ? msg : db_errmsg(st->db));
         sqlite3_free(msg);
         return rc;
     }
@@ -610,6 +614,10 @@ kz_status store_migrate(kz_store *st, int upto, kz_err *err)
 {
     if (upto < 0 || upto > N_MIGRATIONS)
         upto = N_MIGRATIONS;
+    if (db_backend(st->db) == DB_POSTGRES) /* created whole by store_open_pg */
+        return store_schema_version_pg(st) >= upto ? KZ_OK
+               : kz_err_set(err, KZ_ERR_STATE, KZ_NO_OFFSET,
+                            "PostgreSQL schema below version %d", upto);
     for (;;) {
         kz_status rc = store_begin(st, err);
         if (rc != KZ_OK)

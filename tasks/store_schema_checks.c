@@ -16,6 +16,8 @@
  */
 #include "store_internal.h"
 
+#include <sqlite3.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,7 +131,7 @@ static int pragma_int(kz_store *st, const char *sql)
 {
     sqlite3_stmt *s = NULL;
     int v = -1;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(db_sqlite(st->db), sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
         v = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
     return v;
@@ -140,11 +142,11 @@ static kz_status rewrite_tables(kz_store *st, int *n, kz_err *err)
 {
     sqlite3_stmt *sel = NULL, *upd = NULL;
     kz_status rc = KZ_OK;
-    if (sqlite3_prepare_v2(st->db,
+    if (sqlite3_prepare_v2(db_sqlite(st->db),
                            "SELECT name, sql FROM sqlite_schema WHERE type = 'table'"
                            " AND instr(sql, ' IN ') > 0",
                            -1, &sel, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db,
+        sqlite3_prepare_v2(db_sqlite(st->db),
                            "UPDATE sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = ?2",
                            -1, &upd, NULL) != SQLITE_OK)
         rc = store_db_err(st, err, "migration 8: preparing the schema rewrite");
@@ -172,15 +174,15 @@ kz_status store_schema_rewrite_checks(kz_store *st, kz_err *err)
     int version = pragma_int(st, "PRAGMA schema_version");
     if (version < 0)
         return store_db_err(st, err, "migration 8: reading schema_version");
-    sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 0, (int *)NULL);
-    if (sqlite3_exec(st->db, "PRAGMA writable_schema = ON", NULL, NULL, NULL) != SQLITE_OK)
+    sqlite3_db_config(db_sqlite(st->db), SQLITE_DBCONFIG_DEFENSIVE, 0, (int *)NULL);
+    if (sqlite3_exec(db_sqlite(st->db), "PRAGMA writable_schema = ON", NULL, NULL, NULL) != SQLITE_OK)
         return store_db_err(st, err, "migration 8: writable_schema");
     int n = 0;
     kz_status rc = rewrite_tables(st, &n, err);
     char bump[48];
     snprintf(bump, sizeof bump, "PRAGMA schema_version = %d", version + 1);
-    if (rc == KZ_OK && sqlite3_exec(st->db, bump, NULL, NULL, NULL) != SQLITE_OK)
+    if (rc == KZ_OK && sqlite3_exec(db_sqlite(st->db), bump, NULL, NULL, NULL) != SQLITE_OK)
         rc = store_db_err(st, err, "migration 8: bumping schema_version");
-    sqlite3_exec(st->db, "PRAGMA writable_schema = OFF", NULL, NULL, NULL);
+    sqlite3_exec(db_sqlite(st->db), "PRAGMA writable_schema = OFF", NULL, NULL, NULL);
     return rc;
 }

@@ -35,10 +35,17 @@ static const char *const su_sql[SU__COUNT] = {
         " screen, screen_text, reply, coalesce(assignment_id, 0), amount_minor, inputs,"
         " consumed, state, created_at, last_seen_at FROM ussd_sessions WHERE session_id = ?1",
     [SU_PUT] =
-        "INSERT OR REPLACE INTO ussd_sessions(session_id, phone, worker_id, service_code, lang,"
+        "INSERT INTO ussd_sessions(session_id, phone, worker_id, service_code, lang,"
         " screen, screen_text, reply, assignment_id, amount_minor, inputs, consumed, state,"
         " created_at, last_seen_at) VALUES (?1, ?2, nullif(?3, 0), ?4, nullif(?5, ''), ?6, ?7,"
-        " ?8, nullif(?9, 0), ?10, ?11, ?12, ?13, ?14, ?15)",
+        " ?8, nullif(?9, 0), ?10, ?11, ?12, ?13, ?14, ?15)"
+        " ON CONFLICT(session_id) DO UPDATE SET phone = excluded.phone,"
+        " worker_id = excluded.worker_id, service_code = excluded.service_code,"
+        " lang = excluded.lang, screen = excluded.screen, screen_text = excluded.screen_text,"
+        " reply = excluded.reply, assignment_id = excluded.assignment_id,"
+        " amount_minor = excluded.amount_minor, inputs = excluded.inputs,"
+        " consumed = excluded.consumed, state = excluded.state,"
+        " created_at = excluded.created_at, last_seen_at = excluded.last_seen_at",
     [SU_PRUNE] = "DELETE FROM ussd_sessions WHERE last_seen_at < ?1",
     [SU_MESSAGE] =
         "INSERT INTO messages(direction, channel, peer, worker_id, body, segments, state,"
@@ -61,38 +68,37 @@ static const char *const su_sql[SU__COUNT] = {
         " ORDER BY id LIMIT 1",
 };
 
-static sqlite3_stmt *su_stmt(kz_store *st, su_id id, kz_err *err)
+static db_stmt *su_stmt(kz_store *st, su_id id, kz_err *err)
 {
-    sqlite3_stmt **slot = &st->conv[USSD_FIRST + id];
-    if (!*slot && sqlite3_prepare_v3(st->db, su_sql[id], -1, SQLITE_PREPARE_PERSISTENT, slot,
-                                     NULL) != SQLITE_OK) {
-        sqlite3_finalize(*slot);
+    db_stmt **slot = &st->conv[USSD_FIRST + id];
+    if (!*slot && db_prepare(st->db, su_sql[id], 1, slot) != DB_OK) {
+        db_finalize(*slot);
         *slot = NULL;
         store_db_err(st, err, "preparing a USSD statement");
         return NULL;
     }
-    sqlite3_reset(*slot);
-    sqlite3_clear_bindings(*slot);
+    db_reset(*slot);
+    db_clear_bindings(*slot);
     return *slot;
 }
 
 /* Reset after use so the statement holds no read lock; it stays prepared. */
-static void su_done(sqlite3_stmt *s)
+static void su_done(db_stmt *s)
 {
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    db_reset(s);
+    db_clear_bindings(s);
 }
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+static void bind_text(db_stmt *s, int i, const char *v)
 {
-    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+    db_bind_text(s, i, v ? v : "", -1, DB_TRANSIENT);
 }
 
 /* Step s to its end (no row expected), then reset it. */
-static kz_status su_exec(kz_store *st, sqlite3_stmt *s, const char *what, kz_err *err)
+static kz_status su_exec(kz_store *st, db_stmt *s, const char *what, kz_err *err)
 {
-    int rc = sqlite3_step(s);
-    kz_status out = rc == SQLITE_DONE ? KZ_OK : store_db_err(st, err, what);
+    int rc = db_step(s);
+    kz_status out = rc == DB_DONE ? KZ_OK : store_db_err(st, err, what);
     su_done(s);
     return out;
 }
@@ -101,31 +107,31 @@ kz_status store_ussd_get(kz_store *st, const char *session_id, store_ussd_sessio
                          bool *found, kz_err *err)
 {
     *found = false;
-    sqlite3_stmt *q = su_stmt(st, SU_GET, err);
+    db_stmt *q = su_stmt(st, SU_GET, err);
     if (!q)
         return KZ_ERR_DB;
     bind_text(q, 1, session_id);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
+    int rc = db_step(q);
+    if (rc == DB_ROW) {
         memset(s, 0, sizeof *s);
         store_col_copy(q, 0, s->session_id, sizeof s->session_id);
         store_col_copy(q, 1, s->phone, sizeof s->phone);
-        s->worker_id = sqlite3_column_int64(q, 2);
+        s->worker_id = db_column_int64(q, 2);
         store_col_copy(q, 3, s->service_code, sizeof s->service_code);
         store_col_copy(q, 4, s->lang, sizeof s->lang);
         store_col_copy(q, 5, s->screen, sizeof s->screen);
         store_col_copy(q, 6, s->screen_text, sizeof s->screen_text);
         store_col_copy(q, 7, s->reply, sizeof s->reply);
-        s->assignment_id = sqlite3_column_int64(q, 8);
-        s->amount_minor = sqlite3_column_int64(q, 9);
-        s->inputs = sqlite3_column_int64(q, 10);
+        s->assignment_id = db_column_int64(q, 8);
+        s->amount_minor = db_column_int64(q, 9);
+        s->inputs = db_column_int64(q, 10);
         store_col_copy(q, 11, s->consumed, sizeof s->consumed);
         store_col_copy(q, 12, s->state, sizeof s->state);
-        s->created_at = sqlite3_column_int64(q, 13);
-        s->last_seen_at = sqlite3_column_int64(q, 14);
+        s->created_at = db_column_int64(q, 13);
+        s->last_seen_at = db_column_int64(q, 14);
         *found = true;
     }
-    kz_status out = rc == SQLITE_ROW || rc == SQLITE_DONE
+    kz_status out = rc == DB_ROW || rc == DB_DONE
                         ? KZ_OK
                         : store_db_err(st, err, "reading a USSD session");
     su_done(q);
@@ -134,36 +140,36 @@ kz_status store_ussd_get(kz_store *st, const char *session_id, store_ussd_sessio
 
 kz_status store_ussd_put(kz_store *st, const store_ussd_session *s, kz_err *err)
 {
-    sqlite3_stmt *q = su_stmt(st, SU_PUT, err);
+    db_stmt *q = su_stmt(st, SU_PUT, err);
     if (!q)
         return KZ_ERR_DB;
     bind_text(q, 1, s->session_id);
     bind_text(q, 2, s->phone);
-    sqlite3_bind_int64(q, 3, s->worker_id);
+    db_bind_int64(q, 3, s->worker_id);
     bind_text(q, 4, s->service_code);
     bind_text(q, 5, s->lang);
     bind_text(q, 6, s->screen);
     bind_text(q, 7, s->screen_text);
     bind_text(q, 8, s->reply);
-    sqlite3_bind_int64(q, 9, s->assignment_id);
-    sqlite3_bind_int64(q, 10, s->amount_minor);
-    sqlite3_bind_int64(q, 11, s->inputs);
+    db_bind_int64(q, 9, s->assignment_id);
+    db_bind_int64(q, 10, s->amount_minor);
+    db_bind_int64(q, 11, s->inputs);
     bind_text(q, 12, s->consumed);
     bind_text(q, 13, s->state);
-    sqlite3_bind_int64(q, 14, s->created_at);
-    sqlite3_bind_int64(q, 15, s->last_seen_at);
+    db_bind_int64(q, 14, s->created_at);
+    db_bind_int64(q, 15, s->last_seen_at);
     return su_exec(st, q, "saving a USSD session", err);
 }
 
 kz_status store_ussd_prune(kz_store *st, int64_t before, int64_t *n, kz_err *err)
 {
-    sqlite3_stmt *q = su_stmt(st, SU_PRUNE, err);
+    db_stmt *q = su_stmt(st, SU_PRUNE, err);
     if (!q)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(q, 1, before);
+    db_bind_int64(q, 1, before);
     kz_status rc = su_exec(st, q, "pruning USSD sessions", err);
     if (n)
-        *n = rc == KZ_OK ? sqlite3_changes(st->db) : 0;
+        *n = rc == KZ_OK ? db_changes(st->db) : 0;
     return rc;
 }
 
@@ -173,20 +179,20 @@ kz_status store_ussd_message(kz_store *st, const char *phone, int64_t worker_id,
 {
     *message_id = 0;
     *duplicate = false;
-    sqlite3_stmt *q = su_stmt(st, SU_MESSAGE, err);
+    db_stmt *q = su_stmt(st, SU_MESSAGE, err);
     if (!q)
         return KZ_ERR_DB;
     bind_text(q, 1, phone);
-    sqlite3_bind_int64(q, 2, worker_id);
+    db_bind_int64(q, 2, worker_id);
     bind_text(q, 3, body);
     bind_text(q, 4, state);
     bind_text(q, 5, dedupe_key);
-    sqlite3_bind_int64(q, 6, at);
+    db_bind_int64(q, 6, at);
     kz_status rc = su_exec(st, q, "recording a USSD request", err);
     if (rc != KZ_OK)
         return rc;
-    if (sqlite3_changes(st->db) == 1) {
-        *message_id = sqlite3_last_insert_rowid(st->db);
+    if (db_changes(st->db) == 1) {
+        *message_id = db_last_insert_rowid(st->db);
         return KZ_OK;
     }
     *duplicate = true;
@@ -194,10 +200,10 @@ kz_status store_ussd_message(kz_store *st, const char *phone, int64_t worker_id,
     if (!q)
         return KZ_ERR_DB;
     bind_text(q, 1, dedupe_key);
-    int r = sqlite3_step(q);
-    if (r == SQLITE_ROW)
-        *message_id = sqlite3_column_int64(q, 0);
-    rc = r == SQLITE_ROW || r == SQLITE_DONE ? KZ_OK
+    int r = db_step(q);
+    if (r == DB_ROW)
+        *message_id = db_column_int64(q, 0);
+    rc = r == DB_ROW || r == DB_DONE ? KZ_OK
                                               : store_db_err(st, err, "finding a USSD request");
     su_done(q);
     return rc;
@@ -206,11 +212,11 @@ kz_status store_ussd_message(kz_store *st, const char *phone, int64_t worker_id,
 kz_status store_ussd_message_worker(kz_store *st, int64_t message_id, int64_t worker_id,
                                     kz_err *err)
 {
-    sqlite3_stmt *q = su_stmt(st, SU_MESSAGE_WORKER, err);
+    db_stmt *q = su_stmt(st, SU_MESSAGE_WORKER, err);
     if (!q)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(q, 1, message_id);
-    sqlite3_bind_int64(q, 2, worker_id);
+    db_bind_int64(q, 1, message_id);
+    db_bind_int64(q, 2, worker_id);
     return su_exec(st, q, "recording a USSD request's worker", err);
 }
 
@@ -219,29 +225,29 @@ kz_status store_ussd_offer(kz_store *st, int64_t assignment_id, engine_offer *o,
 {
     *found = false;
     *open = false;
-    sqlite3_stmt *q = su_stmt(st, SU_OFFER, err);
+    db_stmt *q = su_stmt(st, SU_OFFER, err);
     if (!q)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(q, 1, assignment_id);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
+    db_bind_int64(q, 1, assignment_id);
+    int rc = db_step(q);
+    if (rc == DB_ROW) {
         memset(o, 0, sizeof *o);
-        o->assignment_id = sqlite3_column_int64(q, 0);
-        o->task_id = sqlite3_column_int64(q, 1);
-        o->ref = sqlite3_column_int(q, 2);
+        o->assignment_id = db_column_int64(q, 0);
+        o->task_id = db_column_int64(q, 1);
+        o->ref = db_column_int(q, 2);
         store_col_copy(q, 3, o->requester, sizeof o->requester);
         store_col_copy(q, 4, o->batch, sizeof o->batch);
         store_col_copy(q, 5, o->type, sizeof o->type);
         store_col_copy(q, 6, o->prompt, sizeof o->prompt);
         store_col_copy(q, 7, o->options, sizeof o->options);
-        o->est_seconds = sqlite3_column_int(q, 8);
-        o->reward_minor = sqlite3_column_int64(q, 9);
+        o->est_seconds = db_column_int(q, 8);
+        o->reward_minor = db_column_int64(q, 9);
         store_col_copy(q, 10, o->currency, sizeof o->currency);
-        o->due_at = sqlite3_column_int64(q, 11);
-        *open = sqlite3_column_int(q, 12) != 0;
+        o->due_at = db_column_int64(q, 11);
+        *open = db_column_int(q, 12) != 0;
         *found = true;
     }
-    kz_status out = rc == SQLITE_ROW || rc == SQLITE_DONE
+    kz_status out = rc == DB_ROW || rc == DB_DONE
                         ? KZ_OK
                         : store_db_err(st, err, "reading an offer for USSD");
     su_done(q);
@@ -252,14 +258,14 @@ kz_status store_ussd_oldest_open(kz_store *st, int64_t worker_id, int64_t *assig
                                  kz_err *err)
 {
     *assignment_id = 0;
-    sqlite3_stmt *q = su_stmt(st, SU_OLDEST, err);
+    db_stmt *q = su_stmt(st, SU_OLDEST, err);
     if (!q)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(q, 1, worker_id);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *assignment_id = sqlite3_column_int64(q, 0);
-    kz_status out = rc == SQLITE_ROW || rc == SQLITE_DONE
+    db_bind_int64(q, 1, worker_id);
+    int rc = db_step(q);
+    if (rc == DB_ROW)
+        *assignment_id = db_column_int64(q, 0);
+    kz_status out = rc == DB_ROW || rc == DB_DONE
                         ? KZ_OK
                         : store_db_err(st, err, "finding an open offer");
     su_done(q);

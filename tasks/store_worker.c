@@ -30,20 +30,20 @@ kz_status store_worker_ensure(kz_store *st, const char *phone, const char *name,
     kz_status found = store_find_id(st, ST_WORKER_FIND, phone, id, "finding worker", err);
     if (found != KZ_OK || *id)
         return found;
-    sqlite3_stmt *s = store_stmt(st, ST_WORKER_INSERT, err);
+    db_stmt *s = store_stmt(st, ST_WORKER_INSERT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_text(s, 1, phone, -1, SQLITE_STATIC);
+    db_bind_text(s, 1, phone, -1, DB_STATIC);
     if (name && *name)
-        sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+        db_bind_text(s, 2, name, -1, DB_STATIC);
     if (lang && *lang)
-        sqlite3_bind_text(s, 3, lang, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, store_now());
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
+        db_bind_text(s, 3, lang, -1, DB_STATIC);
+    db_bind_int64(s, 4, store_now());
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE)
         return store_db_err(st, err, "adding worker");
-    *id = sqlite3_last_insert_rowid(st->db);
+    *id = db_last_insert_rowid(st->db);
     return KZ_OK;
 }
 
@@ -52,50 +52,50 @@ static kz_status answer_record_tx(kz_store *st, int64_t batch_id, const char *ex
                                   int64_t worker_id, const char *value, const char *raw,
                                   int64_t received_at, int64_t *answer_id, kz_err *err)
 {
-    sqlite3_stmt *s = store_stmt(st, ST_TASK_BY_EXT, err);
+    db_stmt *s = store_stmt(st, ST_TASK_BY_EXT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, batch_id);
-    sqlite3_bind_text(s, 2, ext_id, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    int64_t task_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE)
+    db_bind_int64(s, 1, batch_id);
+    db_bind_text(s, 2, ext_id, -1, DB_STATIC);
+    int rc = db_step(s);
+    int64_t task_id = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
+    if (rc == DB_DONE)
         return kz_err_set(err, KZ_ERR_NOTFOUND, KZ_NO_OFFSET, "no task '%s' in batch %lld",
                           ext_id, (long long)batch_id);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return store_db_err(st, err, "finding task");
 
     s = store_stmt(st, ST_ASSIGN_ANSWERED, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, task_id);
-    sqlite3_bind_int64(s, 2, worker_id);
-    sqlite3_bind_int64(s, 3, received_at);
-    rc = sqlite3_step(s);
-    int64_t assignment_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-    sqlite3_reset(s);
-    if (rc != SQLITE_ROW)
+    db_bind_int64(s, 1, task_id);
+    db_bind_int64(s, 2, worker_id);
+    db_bind_int64(s, 3, received_at);
+    rc = db_step(s);
+    int64_t assignment_id = rc == DB_ROW ? db_column_int64(s, 0) : 0;
+    db_reset(s);
+    if (rc != DB_ROW)
         return store_db_err(st, err, "closing assignment");
 
     s = store_stmt(st, ST_ANSWER_INSERT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, task_id);
-    sqlite3_bind_int64(s, 2, worker_id);
-    sqlite3_bind_int64(s, 3, assignment_id);
-    sqlite3_bind_text(s, 4, value, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, raw ? raw : value, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 6, received_at);
-    rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+    db_bind_int64(s, 1, task_id);
+    db_bind_int64(s, 2, worker_id);
+    db_bind_int64(s, 3, assignment_id);
+    db_bind_text(s, 4, value, -1, DB_STATIC);
+    db_bind_text(s, 5, raw ? raw : value, -1, DB_STATIC);
+    db_bind_int64(s, 6, received_at);
+    rc = db_step(s);
+    db_reset(s);
+    if (rc == DB_CONSTRAINT_UNIQUE)
         return kz_err_set(err, KZ_ERR_BUSY, KZ_NO_OFFSET,
                           "worker %lld already answered task '%s'", (long long)worker_id, ext_id);
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         return store_db_err(st, err, "recording answer");
     if (answer_id)
-        *answer_id = sqlite3_last_insert_rowid(st->db);
+        *answer_id = db_last_insert_rowid(st->db);
     return KZ_OK;
 }
 
@@ -103,7 +103,7 @@ kz_status store_answer_record(kz_store *st, int64_t batch_id, const char *ext_id
                               int64_t worker_id, const char *value, const char *raw,
                               int64_t received_at, int64_t *answer_id, kz_err *err)
 {
-    int own_tx = sqlite3_get_autocommit(st->db);
+    int own_tx = db_get_autocommit(st->db);
     if (own_tx) {
         kz_status rc = store_begin(st, err);
         if (rc != KZ_OK)
@@ -124,16 +124,16 @@ kz_status store_answer_reject(kz_store *st, int64_t answer_id, const char *reaso
 {
     if (!reason || !*reason)
         return kz_err_set(err, KZ_ERR_INVALID, KZ_NO_OFFSET, "a rejection needs a reason");
-    sqlite3_stmt *s = store_stmt(st, ST_ANSWER_REJECT, err);
+    db_stmt *s = store_stmt(st, ST_ANSWER_REJECT, err);
     if (!s)
         return KZ_ERR_DB;
-    sqlite3_bind_int64(s, 1, answer_id);
-    sqlite3_bind_text(s, 2, reason, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
+    db_bind_int64(s, 1, answer_id);
+    db_bind_text(s, 2, reason, -1, DB_STATIC);
+    int rc = db_step(s);
+    db_reset(s);
+    if (rc != DB_DONE)
         return store_db_err(st, err, "rejecting answer");
-    if (sqlite3_changes(st->db) == 0)
+    if (db_changes(st->db) == 0)
         return kz_err_set(err, KZ_ERR_STATE, KZ_NO_OFFSET,
                           "answer %lld does not exist or cannot be rejected", (long long)answer_id);
     return KZ_OK;

@@ -1,6 +1,7 @@
 /*
  * conv_world.h - the world the conversation tests (test_conv.c,
- * test_abuse.c) talk to: a fresh SQLite file in its own temporary directory,
+ * test_abuse.c) talk to: a fresh database in its own temporary directory (a
+ * SQLite file, or a PostgreSQL database with KAZI_TEST_PG: store_fixture.h),
  * the test's tasks brought in through the CSV import (batch "shops" of
  * requester Acme, KSh3 each), and a conv_config at its defaults with every
  * inbound limit off; and the reply templates they are loaded with. Each test then sets the knobs it is about; this header
@@ -37,7 +38,7 @@ static inline tmpl_set *world_templates(void)
 
 typedef struct world {
     char dir[64];  /* the temporary directory, removed by world_close */
-    char path[128];
+    char target[320]; /* the database: a SQLite path or a PostgreSQL URI, dropped by world_close */
     kz_store *st;  /* owned: closed by world_close */
     conv_config cfg;
     char code[32]; /* test_conv.c: the last certificate code sent */
@@ -52,10 +53,12 @@ static inline int world_open_with(world *w, const char *kind, const char *name, 
     snprintf(w->dir, sizeof w->dir, "/tmp/kazi-%s-%s-XXXXXX", kind, name);
     if (!mkdtemp(w->dir))
         return -1;
-    snprintf(w->path, sizeof w->path, "%s/kazi.db", w->dir);
+    fixture_target(w->target, sizeof w->target, w->dir, "kazi");
     kz_err err;
-    if (store_open(w->path, STORE_OPEN_CREATE, &w->st, &err) != KZ_OK)
+    if (store_open(w->target, STORE_OPEN_CREATE, &w->st, &err) != KZ_OK) {
+        fprintf(stderr, "store_open: %s\n", err.msg);
         return -1;
+    }
     FILE *f = fmemopen((void *)csv, strlen(csv), "rb");
     csv_import_opts o = {.source = "tasks.csv", .batch = "shops", .requester = "Acme",
                          .reward_minor = 300, .floor = PAYFLOOR_KES_DEFAULT};
@@ -75,13 +78,15 @@ static inline int world_open_with(world *w, const char *kind, const char *name, 
 static inline void world_close(world *w)
 {
     store_close(w->st);
+    w->st = NULL;
+    fixture_target_drop(w->target);
     fixture_dir_remove(w->dir);
 }
 
 /* The first column of the first row of sql on the world's database, or -1. */
 static inline int64_t world_int(const world *w, const char *sql)
 {
-    return raw_int(w->path, sql);
+    return raw_int(w->target, sql);
 }
 
 #endif

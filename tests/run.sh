@@ -3,10 +3,11 @@
 # fuzz smoke pass and the ARM cross tests (tests/cross/run.sh), and adds up
 # their "N passed, N failed" lines. Usage: tests/run.sh BUILD_DIR
 # Three lanes run side by side, each one entry after another: the C test
-# programs, then crash.sh; the integration scripts (mostly waiting on
-# simulators and fsync); the fuzz smoke pass then the cross tests (mostly
-# compiling and emulating), then crash_gammu.sh. KAZI_TEST_LANES=1 runs everything in
-# one lane. Each lane's lines are printed when it ends, in lane order.
+# programs, then crash.sh, pg_units.sh and pg_restart.sh; the integration
+# scripts (mostly waiting on simulators and fsync); the fuzz smoke pass then
+# the cross tests (mostly compiling and emulating), then crash_gammu.sh.
+# KAZI_TEST_LANES=1 runs everything in one lane. Each lane's lines are
+# printed when it ends, in lane order.
 # Never stops at the first failing program: all run, the sum decides; the
 # failing entries are named again just above the total.
 set -u
@@ -59,10 +60,10 @@ run_one() {
     echo "$p $f" >>"$WORK/$lane.sum"
 }
 
-# The two longest scripts run at the end of the other lanes instead, so the
-# three lanes end together: crash.sh after the C programs, crash_gammu.sh
-# after the builds.
-PROGRAM_LANE_SCRIPTS="crash.sh"
+# The longest scripts run at the end of the other lanes instead, so the
+# three lanes end together: crash.sh and the PostgreSQL unit and restart
+# runs after the C programs, crash_gammu.sh after the builds.
+PROGRAM_LANE_SCRIPTS="crash.sh pg_units.sh pg_restart.sh"
 LATE_SCRIPTS="crash_gammu.sh"
 
 lane_programs() {

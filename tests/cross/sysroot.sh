@@ -12,7 +12,7 @@ set -eu
 ARCH=$1
 D=$2
 ROOTS="libc6-dev libserialport-dev libgammu-dev libsqlite3-dev libjansson-dev \
-libinih-dev libmicrohttpd-dev libcsv-dev libcurl4-openssl-dev"
+libinih-dev libmicrohttpd-dev libcsv-dev libcurl4-openssl-dev libpq-dev"
 
 # .complete holds the package list it was made from: a new library remakes it.
 [ -f "$D/root/.complete" ] && [ "$(cat "$D/root/.complete")" = "$ROOTS" ] && exit 0

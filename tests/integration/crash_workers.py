@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """crash_workers.py - the simulated workers and the final audit of
-tests/integration/crash.sh and bench/bench_loop.sh.
+tests/integration/crash.sh, tests/integration/pg_shared.sh and
+bench/bench_loop.sh.
 
 `run`: N workers JOIN through the `kazi sim` control sockets, read the
 simulators' sent logs for task offers ("#7 Acme: Is shop T123 open? 1=Yes
@@ -15,18 +16,25 @@ simulators' sent logs and storage, and the database: every inbound SMS in
 review, no outbound part confirmed sent that reached a simulator twice.
 Prints "PASS: ..." / "FAIL: ..." / "INFO: ..." lines (crash.sh counts them).
 
+--db is the SQLite file, or a postgresql:// URI (several daemons sharing one
+database: a worker's offer may come from any simulator; it answers through its
+own), read through `psql -At`.
+
 Owns: worker behaviour and the audit rules. Never writes to the database
-(read-only connections), never talks to anything but the simulators' Unix
-control sockets, never empties a sent log unless asked (--clear, for the
-benchmark), and never runs past its --deadline.
+(read-only connections or transactions), never talks to anything but the
+simulators' Unix control sockets and the database, never empties a sent log
+unless asked (--clear, for the benchmark), and never runs past its --deadline.
 """
 import argparse
 import collections
+import glob
 import json
 import random
 import re
+import shutil
 import socket
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -101,17 +109,82 @@ def answer_for(task_no):
     return 1 + task_no % 2
 
 
-def db_connect(path):
-    db = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+class PgError(Exception):
+    """A psql run that failed (the server's message in args[0])."""
+
+
+class PgRows:
+    """The rows of one psql run, read like a sqlite3 cursor's."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self):
+        return self.rows
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class PgDb:
+    """A PostgreSQL database read through `psql -At` (one process a query), for
+    --db postgresql://...: read-only transactions, fields and rows split on the
+    ASCII unit and record separators. Every value comes back as text (SQL NULL
+    as None): scalar() turns a count into an int, the audit converts the rest."""
+
+    def __init__(self, uri):
+        self.uri = uri
+        self.psql = psql_path()
+
+    def execute(self, sql):
+        p = subprocess.run(
+            [self.psql, "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+             "-F", "\x1f", "-R", "\x1e", "-P", "null=\x01",
+             "-c", "SET default_transaction_read_only = on", "-c", sql, self.uri],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        if p.returncode != 0:
+            raise PgError(p.stderr.decode(errors="replace").strip())
+        out = p.stdout.decode()
+        if out.endswith("\n"):
+            out = out[:-1]
+        rows = [tuple(PgDb.value(f) for f in r.split("\x1f"))
+                for r in out.split("\x1e") if r != ""]
+        return PgRows(rows)
+
+    @staticmethod
+    def value(f):
+        return None if f == "\x01" else f
+
+
+def psql_path():
+    """Debian's server's own psql first (the version tests/pg.inc runs), else PATH's."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/psql"),
+                   key=lambda p: int(p.split("/")[4]) if p.split("/")[4].isdigit() else 0)
+    return found[-1] if found else (shutil.which("psql") or "psql")
+
+
+def is_pg(target):
+    return target.startswith("postgresql://") or target.startswith("postgres://")
+
+
+def db_connect(target):
+    if is_pg(target):
+        return PgDb(target)
+    db = sqlite3.connect("file:%s?mode=ro" % target, uri=True, timeout=10)
     db.execute("PRAGMA busy_timeout = 10000")
     return db
 
 
 def scalar(db, sql):
+    """The first column of the first row; an integer's text (PostgreSQL) as an int."""
     for _ in range(20):
         try:
-            return db.execute(sql).fetchone()[0]
-        except sqlite3.OperationalError:
+            v = db.execute(sql).fetchone()[0]
+            return int(v) if isinstance(v, str) and re.match(r"-?[0-9]+\Z", v) else v
+        except (sqlite3.OperationalError, PgError, subprocess.TimeoutExpired):
             time.sleep(0.2)
     return None
 
@@ -285,7 +358,7 @@ def audit(a):
         pdu = tpdu(pdu)
         if sum(states[pdu].values()) != 1:
             continue  # the same PDU in two parts (the same text twice): counted above
-        later = [k for k in kills if k >= sent_at]
+        later = [k for k in kills if k >= int(sent_at)]
         if not later:
             continue
         spanned += 1
@@ -302,7 +375,7 @@ def audit(a):
     check(scalar(db, "SELECT count(*) FROM outbox_parts WHERE state IN ('queued','sending')")
           == 0, "outbox drained (no part queued or sending)")
     check(scalar(db, "SELECT count(*) FROM (SELECT message_id FROM outbox_parts GROUP BY"
-                     " message_id HAVING count(DISTINCT modem) > 1)") == 0,
+                     " message_id HAVING count(DISTINCT modem) > 1) AS m") == 0,
           "the parts of each message left through one modem")
     info("parts a crash left 'sending' (now 'unknown', never resent): %d; of these %d had"
          " reached a simulator before the kill" % (byst["unknown"], unknown_out))

@@ -4,11 +4,11 @@
  * Swahili, and misuse: a closed or foreign task, answering twice, an empty
  * SMS, 1,000 characters, emoji, STOP from a stranger, a robot sender, a
  * short code, the same SMS twice, a number that keeps sending. A real SQLite
- * file in a temporary directory; tasks come in through the CSV import.
- * Like test_store.c it reads rows back with its own SQLite connection.
+ * file in a temporary directory (or a PostgreSQL database: conv_world.h);
+ * tasks come in through the CSV import. Like test_store.c it reads rows back
+ * with its own connection (store_fixture.h).
  * KAZI_CONV_TRACE=1 prints every exchange.
  */
-#include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,7 +287,7 @@ static void run_step(world *w, const char *script_name, size_t i, const step *s)
         catch_code(w, q->text);
     }
     if (s->sql) {
-        int64_t v = raw_int(w->path, s->sql);
+        int64_t v = raw_int(w->target, s->sql);
         KT_CHECK(v == s->sql_want, "%s step %zu '%.40s': %s = %lld, want %lld", script_name, i,
                  text, s->sql, (long long)v, (long long)s->sql_want);
     }
@@ -303,10 +303,10 @@ static void run_script(const tmpl_set *t, const script *sc)
     for (size_t i = 0; i < sc->n; i++)
         run_step(&w, sc->name, i, &sc->steps[i]);
     /* every reply queued is in the outbox with its segments counted */
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM messages WHERE direction = 'out'"
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM messages WHERE direction = 'out'"
                             " AND (state <> 'queued' OR segments < 1)") == 0,
              "%s: outbox rows", sc->name);
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM messages WHERE direction = 'in'"
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM messages WHERE direction = 'in'"
                             " AND state = 'received'") == 0,
              "%s: every inbound SMS handled or ignored", sc->name);
     world_close(&w);
@@ -327,13 +327,13 @@ static void test_duplicate(const tmpl_set *t)
                      KZ_OK &&
                  r.duplicate && r.nreplies == 0,
              "second copy is a duplicate");
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM assignments") == 2,
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM assignments") == 2,
              "two offers: the JOIN's and the first NEXT's");
     conv_handle_sms(w.st, &w.cfg, AMINA, "1 1", 3, T0 + 10, NULL, &r, &err);
     conv_handle_sms(w.st, &w.cfg, AMINA, "1 1", 3, T0 + 10, NULL, &r, &err);
     KT_CHECK(r.duplicate, "derived key: same sender, time and text");
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM answers") == 1, "one answer");
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM ledger_entries WHERE kind = 'reward'") == 1,
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM answers") == 1, "one answer");
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM ledger_entries WHERE kind = 'reward'") == 1,
              "paid once");
     world_close(&w);
 }
@@ -370,10 +370,10 @@ static void test_flood(const tmpl_set *t)
     /* STOP still works at once and is confirmed, limits or not */
     conv_handle_sms(w.st, &w.cfg, AMINA, "STOP", 4, T0 + 18 * HOUR, NULL, &r, &err);
     KT_CHECK(r.nreplies == 1 && strstr(r.replies[0].text, "left Kazi"), "STOP confirmed");
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM workers WHERE state = 'stopped'") == 1,
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM workers WHERE state = 'stopped'") == 1,
              "stopped");
     /* only recognised commands are reimbursed, and only within the limits */
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM ledger_entries WHERE kind = 'sms_refund'") <=
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM ledger_entries WHERE kind = 'sms_refund'") <=
                  (int64_t)(w.cfg.max_replies_hour + w.cfg.max_replies_day + 2),
              "refunds bounded");
     world_close(&w);
@@ -388,12 +388,10 @@ static void test_pay(const tmpl_set *t)
     conv_result r;
     kz_err err;
     conv_handle_sms(w.st, &w.cfg, AMINA, "JOIN", 4, T0, NULL, &r, &err);
-    sqlite3 *db = NULL;
-    sqlite3_open(w.path, &db);
-    sqlite3_exec(db, "INSERT INTO ledger_entries(worker_id, kind, amount_minor, currency,"
-                     " created_at) VALUES (1, 'adjustment', 12000, 'KES', 0)",
-                 NULL, NULL, NULL);
-    sqlite3_close(db);
+    KT_CHECK(raw_exec(w.target, "INSERT INTO ledger_entries(worker_id, kind, amount_minor,"
+                                " currency, created_at)"
+                                " VALUES (1, 'adjustment', 12000, 'KES', 0)") == DB_OK,
+             "an adjustment");
     conv_handle_sms(w.st, &w.cfg, AMINA, "BAL", 3, T0 + 1, NULL, &r, &err);
     KT_CHECK(r.nreplies && strstr(r.replies[0].text, "Balance KSh121.20.") &&
                  strstr(r.replies[0].text, "costs KSh29."),
@@ -408,7 +406,7 @@ static void test_pay(const tmpl_set *t)
     KT_CHECK(r.nreplies && strstr(r.replies[0].text, "Payout of KSh100 to this number requested") &&
                  strstr(r.replies[0].text, "costs KSh11."),
              "PAY 100: %s", r.nreplies ? r.replies[0].text : "");
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM payouts WHERE state = 'requested'"
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM payouts WHERE state = 'requested'"
                             " AND amount_minor = 10000 AND phone = '+254712000001'"
                             " AND idempotency_key LIKE 'pay:msg:%'") == 1,
              "payout row");
@@ -419,16 +417,15 @@ static void test_pay(const tmpl_set *t)
              r.nreplies ? r.replies[0].text : "");
     /* Past 'requested' (debited, outcome unknown) it is still the one in flight:
      * a new PAY is told so, not left unanswered by the one-in-flight index. */
-    sqlite3_open(w.path, &db);
-    sqlite3_exec(db, "UPDATE payouts SET state = 'unknown';"
-                     "INSERT INTO ledger_entries(worker_id, kind, amount_minor, currency,"
-                     " payout_id, created_at) VALUES (1, 'payout', -10000, 'KES', 1, 0)",
-                 NULL, NULL, NULL);
-    sqlite3_close(db);
+    KT_CHECK(raw_exec(w.target, "UPDATE payouts SET state = 'unknown';"
+                                "INSERT INTO ledger_entries(worker_id, kind, amount_minor,"
+                                " currency, payout_id, created_at)"
+                                " VALUES (1, 'payout', -10000, 'KES', 1, 0)") == DB_OK,
+             "the payout's outcome unknown");
     conv_handle_sms(w.st, &w.cfg, AMINA, "PAY", 3, T0 + 7, NULL, &r, &err);
     KT_CHECK(r.nreplies && strstr(r.replies[0].text, "already on its way"),
              "PAY while one is unknown: %s", r.nreplies ? r.replies[0].text : "(no reply)");
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM payouts") == 1, "no second payout row");
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM payouts") == 1, "no second payout row");
     world_close(&w);
 }
 
@@ -452,7 +449,7 @@ static void test_appeal(const tmpl_set *t)
                     NULL, &r, &err);
     KT_CHECK(r.nreplies && strstr(r.replies[0].text, "Appeal on task 1 sent to a person"),
              "APPEAL: %s", r.nreplies ? r.replies[0].text : "");
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM appeals WHERE state = 'open'"
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM appeals WHERE state = 'open'"
                             " AND reason = 'it was closed, I was there'") == 1,
              "appeal row");
     conv_handle_sms(w.st, &w.cfg, AMINA, "BAL", 3, T0 + 400, NULL, &r, &err);
@@ -485,8 +482,8 @@ static void test_welcome_apart(const tmpl_set *t)
                  r.nreplies == 1 && strstr(r.replies[0].text, "Tasks come by SMS") &&
                  !strchr(r.replies[0].text, '#') && r.replies[0].segments == 2,
              "the full welcome alone: %s", r.nreplies ? r.replies[0].text : "(none)");
-    KT_CHECK(raw_int(w.path, "SELECT count(*) FROM assignments WHERE state = 'skipped'") == 1 &&
-                 raw_int(w.path, "SELECT count(*) FROM assignments WHERE state = 'offered'") == 0,
+    KT_CHECK(raw_int(w.target, "SELECT count(*) FROM assignments WHERE state = 'skipped'") == 1 &&
+                 raw_int(w.target, "SELECT count(*) FROM assignments WHERE state = 'offered'") == 0,
              "the task given back");
     world_close(&w);
 }

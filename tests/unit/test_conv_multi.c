@@ -161,8 +161,9 @@ static void test_conversation(const tmpl_set *t)
     KT_CHECK(q(&w, "SELECT count(*) FROM ledger_entries WHERE kind = 'reward'") == 2 &&
                  q(&w, "SELECT sum(amount_minor) FROM ledger_entries WHERE kind = 'reward'") == 600,
              "each paid its reward");
-    KT_CHECK(q(&w, "SELECT count(*) || sum(amount_minor) FROM ledger_entries"
-                   " WHERE kind = 'sms_refund' AND message_id = (SELECT min(id) FROM messages"
+    KT_CHECK(q(&w, "SELECT CAST(count(*) AS TEXT) || CAST(sum(amount_minor) AS TEXT)"
+                   " FROM ledger_entries WHERE kind = 'sms_refund'"
+                   " AND message_id = (SELECT min(id) FROM messages"
                    " WHERE direction = 'in' AND body = '1 1, 2 2')") == 1120,
              "the reply segment refunded once");
 

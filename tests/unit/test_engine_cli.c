@@ -44,38 +44,38 @@ int main(void)
     char id0[24], id1[24];
     snprintf(id0, sizeof id0, "%lld", (long long)r[0].answer_id);
     snprintf(id1, sizeof id1, "%lld", (long long)r[1].answer_id);
-    KT_CHECK(appeals(f.path, "reject", id0, NULL) == CLI_USAGE, "reject without a reason");
-    KT_CHECK(appeals(f.path, "reject", "x", "--reason", "r", NULL) == CLI_USAGE, "bad id");
-    KT_CHECK(appeals(f.path, "reject", "999", "--reason", "r", NULL) == CLI_FAIL, "no answer");
-    KT_CHECK(appeals(f.path, "reject", id0, "--reason", "blurred photo", NULL) == CLI_OK,
+    KT_CHECK(appeals(f.target, "reject", id0, NULL) == CLI_USAGE, "reject without a reason");
+    KT_CHECK(appeals(f.target, "reject", "x", "--reason", "r", NULL) == CLI_USAGE, "bad id");
+    KT_CHECK(appeals(f.target, "reject", "999", "--reason", "r", NULL) == CLI_FAIL, "no answer");
+    KT_CHECK(appeals(f.target, "reject", id0, "--reason", "blurred photo", NULL) == CLI_OK,
              "reject 0");
-    KT_CHECK(appeals(f.path, "reject", id0, "--reason", "again", NULL) == CLI_FAIL, "twice");
-    KT_CHECK(appeals(f.path, "reject", id1, "--reason", "wrong shop", NULL) == CLI_OK,
+    KT_CHECK(appeals(f.target, "reject", id0, "--reason", "again", NULL) == CLI_FAIL, "twice");
+    KT_CHECK(appeals(f.target, "reject", id1, "--reason", "wrong shop", NULL) == CLI_OK,
              "reject 1");
     kz_err err;
     int64_t ap[2];
     for (int i = 0; i < 2; i++)
         KT_CHECK(engine_appeal_open(f.st, w[i], 1, "it was right", now, &ap[i], &err) == KZ_OK,
                  "appeal %d: %s", i, err.msg);
-    KT_CHECK(appeals(f.path, NULL) == CLI_OK, "list");
-    KT_CHECK(appeals(f.path, "list", "--json", "--all", NULL) == CLI_OK, "list --json --all");
-    KT_CHECK(appeals(f.path, "list", "extra", NULL) == CLI_USAGE, "list with an argument");
-    KT_CHECK(appeals(f.path, "frobnicate", "1", NULL) == CLI_USAGE, "unknown verb");
+    KT_CHECK(appeals(f.target, NULL) == CLI_OK, "list");
+    KT_CHECK(appeals(f.target, "list", "--json", "--all", NULL) == CLI_OK, "list --json --all");
+    KT_CHECK(appeals(f.target, "list", "extra", NULL) == CLI_USAGE, "list with an argument");
+    KT_CHECK(appeals(f.target, "frobnicate", "1", NULL) == CLI_USAGE, "unknown verb");
     char a0[24], a1[24];
     snprintf(a0, sizeof a0, "%lld", (long long)ap[0]);
     snprintf(a1, sizeof a1, "%lld", (long long)ap[1]);
-    KT_CHECK(appeals(f.path, "decide", a0, "--reason", "x", NULL) == CLI_USAGE,
+    KT_CHECK(appeals(f.target, "decide", a0, "--reason", "x", NULL) == CLI_USAGE,
              "decide needs --overturn or --uphold");
-    KT_CHECK(appeals(f.path, "decide", a0, "--overturn", "--uphold", "--reason", "x", NULL) ==
+    KT_CHECK(appeals(f.target, "decide", a0, "--overturn", "--uphold", "--reason", "x", NULL) ==
                  CLI_USAGE,
              "not both");
-    KT_CHECK(appeals(f.path, "decide", a0, "--overturn", NULL) == CLI_USAGE, "needs a reason");
-    KT_CHECK(appeals(f.path, "decide", a0, "--overturn", "--reason", "photo was old",
+    KT_CHECK(appeals(f.target, "decide", a0, "--overturn", NULL) == CLI_USAGE, "needs a reason");
+    KT_CHECK(appeals(f.target, "decide", a0, "--overturn", "--reason", "photo was old",
                      "--reviewer", "amina", NULL) == CLI_OK,
              "overturn");
-    KT_CHECK(appeals(f.path, "decide", a0, "--uphold", "--reason", "x", NULL) == CLI_FAIL,
+    KT_CHECK(appeals(f.target, "decide", a0, "--uphold", "--reason", "x", NULL) == CLI_FAIL,
              "decided already");
-    KT_CHECK(appeals(f.path, "decide", a1, "--uphold", "--reason", "clear photo", NULL) ==
+    KT_CHECK(appeals(f.target, "decide", a1, "--uphold", "--reason", "clear photo", NULL) ==
                  CLI_OK,
              "uphold");
     KT_CHECK(fx_int(&f, "SELECT count(*) FROM ledger_entries WHERE kind = 'release' AND"

@@ -1,14 +1,13 @@
 /*
  * test_engine_fixture.h - what the engine tests share: a fresh database in a
- * temporary directory, batches, tasks and workers made through the store's
- * own functions, and a raw SQLite connection to set up worker states and to
- * check rows (which is why these tests, like test_store.c, include sqlite3.h).
+ * temporary directory (or a fresh PostgreSQL database: tests/db_target.h),
+ * batches, tasks and workers made through the store's own functions, and a
+ * second connection (tasks/db.h) to set up worker states and to check rows.
  * Never used by the product code.
  */
 #ifndef KAZI_TEST_ENGINE_FIXTURE_H
 #define KAZI_TEST_ENGINE_FIXTURE_H
 
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db_target.h"
 #include "engine.h"
 #include "harness.h"
 #include "store.h"
@@ -30,8 +30,9 @@
 typedef struct fx {
     char dir[64];
     char path[128];
+    char target[320]; /* path, or a PostgreSQL URI (KAZI_TEST_PG) */
     kz_store *st;
-    sqlite3 *raw;
+    db_conn *raw;
     engine_config cfg;
     int64_t requester_id, import_id;
     int nworkers;
@@ -46,16 +47,17 @@ static inline void fx_open(fx *f, const char *name)
         exit(1);
     }
     snprintf(f->path, sizeof f->path, "%s/kazi.db", f->dir);
+    kt_db_target(f->target, sizeof f->target, f->path);
     kz_err err;
-    if (store_open(f->path, STORE_OPEN_CREATE, &f->st, &err) != KZ_OK) {
+    if (store_open(f->target, STORE_OPEN_CREATE, &f->st, &err) != KZ_OK) {
         fprintf(stderr, "store_open: %s\n", err.msg);
         exit(1);
     }
-    if (sqlite3_open(f->path, &f->raw) != SQLITE_OK) {
-        fprintf(stderr, "raw open failed\n");
+    if (db_open(f->target, 0, &f->raw) != DB_OK ||
+        (!kt_pg_base() && db_exec(f->raw, "PRAGMA busy_timeout = 5000") != DB_OK)) {
+        fprintf(stderr, "raw open: %s\n", db_errmsg(f->raw));
         exit(1);
     }
-    sqlite3_busy_timeout(f->raw, 5000);
     engine_config_defaults(&f->cfg);
     if (store_requester_ensure(f->st, "Acme", &f->requester_id, &err) != KZ_OK) {
         fprintf(stderr, "requester: %s\n", err.msg);
@@ -66,7 +68,8 @@ static inline void fx_open(fx *f, const char *name)
 static inline void fx_close(fx *f)
 {
     store_close(f->st);
-    sqlite3_close(f->raw);
+    db_close(f->raw);
+    kt_db_target_drop(f->target);
     char p[192];
     const char *suffix[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
@@ -85,10 +88,8 @@ static inline void fx_sql(fx *f, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
-    char *msg = NULL;
-    int rc = sqlite3_exec(f->raw, sql, NULL, NULL, &msg);
-    KT_CHECK(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
-    sqlite3_free(msg);
+    int rc = db_exec(f->raw, sql);
+    KT_CHECK(rc == DB_OK, "%s: %s", sql, db_errmsg(f->raw));
 }
 
 /* The first column of the first row of a printf-formatted query (-1 if none). */
@@ -100,13 +101,13 @@ static inline int64_t fx_int(fx *f, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(f->raw, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
+    if (db_prepare(f->raw, sql, 0, &s) == DB_OK && db_step(s) == DB_ROW)
+        v = db_column_int64(s, 0);
     else
-        KT_CHECK(0, "%s: %s", sql, sqlite3_errmsg(f->raw));
-    sqlite3_finalize(s);
+        KT_CHECK(0, "%s: %s", sql, db_errmsg(f->raw));
+    db_finalize(s);
     return v;
 }
 
@@ -120,12 +121,12 @@ static inline void fx_text(fx *f, char *out, size_t cap, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     out[0] = '\0';
-    if (sqlite3_prepare_v2(f->raw, sql, -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
+    if (db_prepare(f->raw, sql, 0, &s) == DB_OK && db_step(s) == DB_ROW &&
+        db_column_text(s, 0))
+        snprintf(out, cap, "%s", (const char *)db_column_text(s, 0));
+    db_finalize(s);
 }
 
 /* A batch with an import record; returns its id. */
@@ -190,7 +191,7 @@ static inline int64_t fx_message(fx *f, int64_t worker_id, const char *body, int
            "INSERT INTO messages(direction, peer, worker_id, body, segments, state, created_at,"
            " updated_at) VALUES ('in', '+254700000000', %lld, '%s', %d, 'received', 0, 0)",
            (long long)worker_id, body, segments);
-    return (int64_t)sqlite3_last_insert_rowid(f->raw);
+    return db_last_insert_rowid(f->raw);
 }
 
 /* Offer the worker a task now (unsolicited); returns the offer's ref, 0 if none. */

@@ -94,23 +94,23 @@ static void test_review(void)
                  s.groups[1][0].count == 2 && strcmp(s.groups[1][0].value, "Nairobi West") == 0,
              "transcription grouped by key: %s x%d", s.groups[1][0].value,
              s.groups[1][0].count);
-    KT_CHECK(run(cmd_review, "review", f.path, NULL) == CLI_OK, "list");
-    KT_CHECK(run(cmd_review, "review", f.path, "list", "--json", NULL) == CLI_OK, "json");
-    KT_CHECK(run(cmd_review, "review", f.path, "list", "x", NULL) == CLI_USAGE, "list x");
-    KT_CHECK(run(cmd_review, "review", f.path, "settle", "1", NULL) == CLI_USAGE, "no answer");
-    KT_CHECK(run(cmd_review, "review", f.path, "settle", "--answer", "2", NULL) == CLI_USAGE,
+    KT_CHECK(run(cmd_review, "review", f.target, NULL) == CLI_OK, "list");
+    KT_CHECK(run(cmd_review, "review", f.target, "list", "--json", NULL) == CLI_OK, "json");
+    KT_CHECK(run(cmd_review, "review", f.target, "list", "x", NULL) == CLI_USAGE, "list x");
+    KT_CHECK(run(cmd_review, "review", f.target, "settle", "1", NULL) == CLI_USAGE, "no answer");
+    KT_CHECK(run(cmd_review, "review", f.target, "settle", "--answer", "2", NULL) == CLI_USAGE,
              "no task");
-    KT_CHECK(run(cmd_review, "review", f.path, "judge", "1", "--answer", "2", NULL) == CLI_USAGE,
+    KT_CHECK(run(cmd_review, "review", f.target, "judge", "1", "--answer", "2", NULL) == CLI_USAGE,
              "unknown verb");
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)choice);
-    KT_CHECK(run(cmd_review, "review", f.path, "settle", id, "--answer", "Purple", NULL) ==
+    KT_CHECK(run(cmd_review, "review", f.target, "settle", id, "--answer", "Purple", NULL) ==
                  CLI_FAIL,
              "not an option");
-    KT_CHECK(run(cmd_review, "review", f.path, "settle", "999", "--answer", "2", NULL) ==
+    KT_CHECK(run(cmd_review, "review", f.target, "settle", "999", "--answer", "2", NULL) ==
                  CLI_FAIL,
              "no such task");
-    KT_CHECK(run(cmd_review, "review", f.path, "settle", id, "--answer", "green", "--reviewer",
+    KT_CHECK(run(cmd_review, "review", f.target, "settle", id, "--answer", "green", "--reviewer",
                  "amina", NULL) == CLI_OK,
              "settle by option text");
     KT_CHECK(fx_int(&f,
@@ -119,7 +119,7 @@ static void test_review(void)
                     "agreement = 33 AND reviewer = 'amina' AND reviewed_at > 0",
                     (long long)choice) == 1,
              "choice settled with reviewer");
-    KT_CHECK(run(cmd_review, "review", f.path, "settle", id, "--answer", "2", NULL) == CLI_FAIL,
+    KT_CHECK(run(cmd_review, "review", f.target, "settle", id, "--answer", "2", NULL) == CLI_FAIL,
              "settled already");
     engine_settled r;
     KT_CHECK(engine_review_settle(f.st, text, "  nairobi   west ", NULL, FX_T0 + 99, &r, &err) ==
@@ -164,7 +164,7 @@ static void test_notices(void)
     char id[24], body[512], kind[16];
     int64_t segs = 0, before = fx_int(&f, "SELECT count(*) FROM messages");
     snprintf(id, sizeof id, "%lld", (long long)a[0]);
-    KT_CHECK(run(cmd_appeals, "appeals", f.path, "reject", id, "--reason", " blurred\n photo. ",
+    KT_CHECK(run(cmd_appeals, "appeals", f.target, "reject", id, "--reason", " blurred\n photo. ",
                  NULL) == CLI_OK,
              "reject");
     last_out(&f, body, sizeof body, kind, &segs);
@@ -175,7 +175,7 @@ static void test_notices(void)
     KT_CHECK(strcmp(kind, "unsolicited") == 0 && segs == 1, "kind %s, %lld segments", kind,
              (long long)segs);
     snprintf(id, sizeof id, "%lld", (long long)a[1]);
-    KT_CHECK(run(cmd_appeals, "appeals", f.path, "reject", id, "--reason",
+    KT_CHECK(run(cmd_appeals, "appeals", f.target, "reject", id, "--reason",
                  "The photo shows a different shop from the one at the address you were given,"
                  " so we cannot use it",
                  NULL) == CLI_OK,
@@ -186,7 +186,7 @@ static void test_notices(void)
                  segs <= 2,
              "Swahili, reason cut at a word: %s", body);
     snprintf(id, sizeof id, "%lld", (long long)a[2]);
-    KT_CHECK(run(cmd_appeals, "appeals", f.path, "reject", id, "--reason", "late", NULL) ==
+    KT_CHECK(run(cmd_appeals, "appeals", f.target, "reject", id, "--reason", "late", NULL) ==
                  CLI_OK,
              "reject a stopped worker's answer");
     KT_CHECK(fx_int(&f, "SELECT count(*) FROM messages") == before + 2, "no SMS after STOP");
@@ -196,7 +196,7 @@ static void test_notices(void)
            " updated_at) VALUES ('out', '+1', 'x', 'queued', 'notice:rejected:%lld', 0, 0)",
            (long long)a[3]);
     snprintf(id, sizeof id, "%lld", (long long)a[3]);
-    KT_CHECK(run(cmd_appeals, "appeals", f.path, "reject", id, "--reason", "x", NULL) ==
+    KT_CHECK(run(cmd_appeals, "appeals", f.target, "reject", id, "--reason", "x", NULL) ==
                  CLI_FAIL,
              "notice fails");
     KT_CHECK(fx_int(&f, "SELECT count(*) FROM answers WHERE id = %lld AND state = 'pending'",
@@ -212,14 +212,14 @@ static void test_notices(void)
                                     &err) == KZ_OK,
                  "appeal %d: %s", i, err.msg);
     snprintf(id, sizeof id, "%lld", (long long)ap[0]);
-    KT_CHECK(run(cmd_appeals, "appeals", f.path, "decide", id, "--overturn", "--reason", "ok",
+    KT_CHECK(run(cmd_appeals, "appeals", f.target, "decide", id, "--overturn", "--reason", "ok",
                  NULL) == CLI_OK,
              "overturn");
     last_out(&f, body, sizeof body, kind, &segs);
     KT_STREQ(body, "Your appeal on task 1 (Acme) was accepted: KSh3 is back in your balance.",
              "overturned notice");
     snprintf(id, sizeof id, "%lld", (long long)ap[1]);
-    KT_CHECK(run(cmd_appeals, "appeals", f.path, "decide", id, "--uphold", "--reason",
+    KT_CHECK(run(cmd_appeals, "appeals", f.target, "decide", id, "--uphold", "--reason",
                  "Duka lingine", NULL) == CLI_OK,
              "uphold");
     last_out(&f, body, sizeof body, kind, &segs);

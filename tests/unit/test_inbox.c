@@ -6,10 +6,11 @@
  * unhandled; and real crashes (a forked child that _exit()s between part
  * commits, or inside the hand-over transaction before its commit) followed by
  * a reopen never lose or double a message, nor does the same PDU read again
- * after a crash before the SIM delete.
- * Owns: these scenarios. Never touches anything but its own /tmp file.
+ * after a crash before the SIM delete. On a SQLite file, or on a fresh
+ * PostgreSQL database per scenario with KAZI_TEST_PG (tests/db_target.h).
+ * Owns: these scenarios. Never touches anything but its own /tmp file (or
+ * its own PostgreSQL databases).
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "concat.h"
+#include "db_target.h"
 #include "harness.h"
 #include "inbox.h"
 #include "pdu.h"
@@ -28,6 +30,7 @@
 #define MAXP 8
 
 static char dbpath[64];
+static char target[320]; /* dbpath, or a PostgreSQL URI; "" when there is none */
 static kz_store *st;
 static kz_queue *q;
 static inbox *ib;
@@ -61,17 +64,17 @@ static kz_status deliver(void *ctx, const inbox_msg *m, int64_t *message_id, kz_
     return rc;
 }
 
-static void db_open(void)
+static void open_all(void)
 {
     kz_err err;
     kz_err_clear(&err);
-    KT_CHECK(store_open(dbpath, STORE_OPEN_CREATE, &st, &err) == KZ_OK, "open: %s", err.msg);
+    KT_CHECK(store_open(target, STORE_OPEN_CREATE, &st, &err) == KZ_OK, "open: %s", err.msg);
     KT_CHECK(qstore_open(st, &q, &err) == KZ_OK, "qstore: %s", err.msg);
     ib = inbox_new(q, TIMEOUT, deliver, NULL);
     KT_CHECK(ib != NULL, "inbox_new");
 }
 
-static void db_close(void)
+static void close_all(void)
 {
     inbox_free(ib);
     qstore_close(q);
@@ -81,6 +84,9 @@ static void db_close(void)
 
 static void db_remove(void)
 {
+    if (target[0])
+        kt_db_target_drop(target);
+    target[0] = '\0';
     const char *sfx[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
         char p[80];
@@ -92,23 +98,24 @@ static void db_remove(void)
 static void fresh(void)
 {
     if (ib)
-        db_close();
+        close_all();
     db_remove();
-    db_open();
+    kt_db_target(target, sizeof target, dbpath);
+    open_all();
     memset(&dv, 0, sizeof dv);
 }
 
 /* A plain read on its own connection (sees only what was committed). */
 static int64_t sql_int(const char *sql)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
+    db_conn *db = NULL;
+    db_stmt *s = NULL;
     int64_t v = -1;
-    if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(db);
+    if (db_open(target, 0, &db) == DB_OK && db_prepare(db, sql, 0, &s) == DB_OK &&
+        db_step(s) == DB_ROW)
+        v = db_column_int64(s, 0);
+    db_finalize(s);
+    db_close(db);
     return v;
 }
 
@@ -275,11 +282,11 @@ static void test_deliver_fails(void)
 /* Run body in a child with its own connection; the child ends with _exit(0). */
 static void in_child(void (*body)(const sms_pdu *), const sms_pdu *p)
 {
-    db_close();
+    close_all();
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
-        db_open();
+        open_all();
         body(p);
         _exit(0); /* a crash: no close, no checkpoint */
     }
@@ -287,7 +294,7 @@ static void in_child(void (*body)(const sms_pdu *), const sms_pdu *p)
     KT_CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
                  WEXITSTATUS(status) == 0,
              "child status %d", status);
-    db_open();
+    open_all();
 }
 
 static void child_two_parts(const sms_pdu *p)
@@ -329,8 +336,8 @@ static void test_crashes(void)
     KT_CHECK(dv.calls == 1, "deliver calls %d", dv.calls);
     KT_STREQ(dv.text, long_text, "whole text after two crashes");
     /* Crash 3: after the commit, before the SIM delete: the same PDUs again. */
-    db_close();
-    db_open();
+    close_all();
+    open_all();
     for (size_t i = 0; i < n; i++)
         KT_CHECK(!feed("m1", &p[i], T0 + 7), "a part read again is a duplicate");
     KT_CHECK(process(T0 + 8, NULL) == 0 && process(T0 + 8 + 2 * TIMEOUT, NULL) == 0,
@@ -343,8 +350,8 @@ static void test_crashes(void)
     sms_pdu s[MAXP];
     make_pdus("+254711000008", "42 2", 0, s);
     feed("m2", &s[0], T0 + 20);
-    db_close();
-    db_open();
+    close_all();
+    open_all();
     feed("m2", &s[0], T0 + 21);
     feed("m2", &s[0], T0 + 22);
     KT_CHECK(process(T0 + 22, NULL) == 1, "the single SMS handed over");
@@ -376,7 +383,7 @@ int main(void)
     test_deliver_fails();
     test_crashes();
     if (ib)
-        db_close();
+        close_all();
     db_remove();
     return kt_report();
 }

@@ -146,19 +146,23 @@ static void test_receive_refuse_once(void)
     for (int i = 0; i < 30; i++)
         step(&t);
     KT_CHECK(sim_stored(t.sp.e) == 0, "deleted after commit");
-    /* a receiver that refuses once: the message stays and returns at the next sweep */
+    /* a receiver that refuses once (its database away): the message stays on the SIM and
+     * is read again by a sweep MODEM_RETRY_SWEEP_MS later, not at the periodic one */
     t.refuse_next = 1;
     const char *u = "Habari, jibu 42: ndiyo \xe2\x9c\x93";
     sim_inject_text(t.sp.e, "+254722000333", u, strlen(u), SMS_CODING_AUTO, NULL,
                     (uint64_t)t.now, NULL);
     run_until(&t, &t.sms_calls, 2, 2000);
-    for (int i = 0; i < 30; i++)
-        step(&t);
+    int64_t refused_at = t.now;
     KT_CHECK(t.sms_calls == 2 && t.sms_committed == 1, "refused once");
     KT_CHECK(sim_stored(t.sp.e) == 1, "left on the SIM");
     run_until(&t, &t.sms_committed, 2, 5000);
     KT_CHECK(t.sms_committed == 2 && t.sms_calls == 3, "came back at the sweep (%d calls)",
              t.sms_calls);
+    KT_CHECK(t.now - refused_at >= MODEM_RETRY_SWEEP_MS &&
+                 t.now - refused_at < MODEM_RETRY_SWEEP_MS + 20000,
+             "read again %lld ms after the refusal, not at the periodic sweep",
+             (long long)(t.now - refused_at));
     KT_STREQ(t.last_text, u, "UCS-2 text");
     for (int i = 0; i < 30; i++)
         step(&t);

@@ -7,14 +7,15 @@
  * operator-prefix preference, multipart parts kept on one SIM, a refused send
  * rolled back, the after-crash rule, a timed-out try kept on record after
  * later failures, and a turn's reports in one commit (stored once when
- * offered again). Reads results back with plain SQL.
+ * offered again). Reads results back with plain SQL. On a SQLite file, or on
+ * a fresh PostgreSQL database per test with KAZI_TEST_PG (tests/db_target.h).
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "db_target.h"
 #include "harness.h"
 #include "outbox.h"
 #include "queue_store.h"
@@ -33,8 +34,9 @@ typedef struct fake {
 
 static kz_queue *q;
 static kz_store *st;
-static sqlite3 *peek; /* a second connection: sees only what was committed */
+static db_conn *peek; /* a second connection: sees only what was committed */
 static char dbpath[64];
+static char target[320]; /* dbpath, or a PostgreSQL URI */
 static outbox_settings set;
 
 static bool fake_ready(void *dev)
@@ -44,22 +46,21 @@ static bool fake_ready(void *dev)
 
 static int64_t sql_int(const char *sql)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     int64_t v = -1;
-    if (sqlite3_prepare_v2(peek, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    if (db_prepare(peek, sql, 0, &s) == DB_OK && db_step(s) == DB_ROW)
+        v = db_column_int64(s, 0);
+    db_finalize(s);
     return v;
 }
 
 static void sql_text(const char *sql, char *out, size_t cap)
 {
-    sqlite3_stmt *s = NULL;
+    db_stmt *s = NULL;
     out[0] = '\0';
-    if (sqlite3_prepare_v2(peek, sql, -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW &&
-        sqlite3_column_text(s, 0))
-        snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
+    if (db_prepare(peek, sql, 0, &s) == DB_OK && db_step(s) == DB_ROW && db_column_text(s, 0))
+        snprintf(out, cap, "%s", (const char *)db_column_text(s, 0));
+    db_finalize(s);
 }
 
 static kz_status fake_send(void *dev, uint64_t id, const sms_pdu *pdu)
@@ -89,19 +90,23 @@ static void open_db(void)
 {
     snprintf(dbpath, sizeof dbpath, "/tmp/kazi-outbox-%ld.db", (long)getpid());
     unlink(dbpath);
+    kt_db_target(target, sizeof target, dbpath);
     kz_err err;
     kz_err_clear(&err);
-    KT_CHECK(store_open(dbpath, STORE_OPEN_CREATE, &st, &err) == KZ_OK, "open: %s", err.msg);
+    KT_CHECK(store_open(target, STORE_OPEN_CREATE, &st, &err) == KZ_OK, "open: %s", err.msg);
     KT_CHECK(qstore_open(st, &q, &err) == KZ_OK, "qstore: %s", err.msg);
-    KT_CHECK(sqlite3_open(dbpath, &peek) == SQLITE_OK, "peek");
-    sqlite3_busy_timeout(peek, 5000);
+    KT_CHECK(db_open(target, 0, &peek) == DB_OK, "peek: %s", db_errmsg(peek));
+    if (!kt_pg_base())
+        KT_CHECK(db_exec(peek, "PRAGMA busy_timeout = 5000") == DB_OK, "peek: busy timeout");
 }
 
 static void close_db(void)
 {
-    sqlite3_close(peek);
+    db_close(peek);
+    peek = NULL;
     qstore_close(q);
     store_close(st);
+    kt_db_target_drop(target);
     const char *sfx[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
         char p[80];
@@ -581,12 +586,10 @@ static void test_group_commit(void)
                  sql_int("SELECT count(*) FROM outbox_parts WHERE state = 'sent'") == 3,
              "a confirmed send waits a second at most");
     /* A message with an id below the ones encoded (a reused id). */
-    KT_CHECK(sqlite3_exec(peek,
-                          "INSERT INTO messages(id, direction, peer, body, state, kind,"
-                          " created_at, updated_at) VALUES (0, 'out', '+254711000002', 'low',"
-                          " 'queued', 'reply', 1, 1)",
-                          NULL, NULL, NULL) == SQLITE_OK,
-             "insert a low id");
+    KT_CHECK(db_exec(peek, "INSERT INTO messages(id, direction, peer, body, state, kind,"
+                           " created_at, updated_at) VALUES (0, 'out', '+254711000002', 'low',"
+                           " 'queued', 'reply', 1, 1)") == DB_OK,
+             "insert a low id: %s", db_errmsg(peek));
     for (int i = 3; i < 6; i++)
         outbox_on_sent(ob, "m1", f.ids[i], KZ_OK, i + 1, -1, false, T0 + 2, NULL);
     pump(ob, T0 + 2);

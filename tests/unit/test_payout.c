@@ -6,10 +6,12 @@
  * duplicates, unmatched and conflicting confirmations, recovery after a
  * restart, retainers; the ledger invariant (payout_check, what `kazi check`
  * runs) after every step that touches money, and that it catches a broken
- * ledger. Never sleeps; times are fixed numbers.
+ * ledger. Never sleeps; times are fixed numbers. With KAZI_TEST_PG, on a
+ * fresh PostgreSQL database instead (tests/db_target.h).
  */
 #include <unistd.h>
 
+#include "db_target.h"
 #include "harness.h"
 #include "money_sms.h"
 #include "payout.h"
@@ -22,6 +24,7 @@ static kz_store *st;
 static payout_config cfg;
 static money_sms_set *sms;
 static char dbpath[64];
+static char target[320]; /* dbpath, or a PostgreSQL URI */
 
 static void print_problem(void *ctx, const char *p)
 {
@@ -314,12 +317,13 @@ int main(void)
 {
     snprintf(dbpath, sizeof dbpath, "/tmp/kazi-test-payout-%d.db", (int)getpid());
     unlink(dbpath);
+    kt_db_target(target, sizeof target, dbpath);
     kz_err err;
     kz_err_clear(&err);
     payout_config_defaults(&cfg);
     sms = money_sms_new();
     KT_CHECK(money_sms_load_dir(sms, "tasks/providers", &err) == KZ_OK, "providers: %s", err.msg);
-    if (store_open(dbpath, STORE_OPEN_CREATE, &st, &err) != KZ_OK) {
+    if (store_open(target, STORE_OPEN_CREATE, &st, &err) != KZ_OK) {
         KT_CHECK(0, "open: %s", err.msg);
         return kt_report();
     }
@@ -331,6 +335,7 @@ int main(void)
     test_check_catches();
     store_close(st);
     money_sms_free(sms);
+    kt_db_target_drop(target);
     char side[80];
     unlink(dbpath);
     snprintf(side, sizeof side, "%s-wal", dbpath);

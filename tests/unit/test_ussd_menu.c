@@ -8,7 +8,8 @@
  * worker who left with STOP, answers paid once and never refunded as SMS,
  * USSD inputs kept out of the SMS inbound rate, pruning, and the
  * 182-character limit with the longest names, money and tasks. A
- * real SQLite file in a temporary directory; callbacks go through the real
+ * real SQLite file in a temporary directory (or a PostgreSQL database with
+ * KAZI_TEST_PG: conv_world.h); callbacks go through the real
  * form parser (gateway/ussd_form.h). Every answer of every test is checked
  * for its prefix and its length in characters.
  * KAZI_USSD_TRACE=1 prints every exchange.
@@ -317,7 +318,7 @@ static void test_sessions(const tmpl_set *t)
     dial(&w, "a", amina, "1", 1);
     dial(&w, "a", amina, "1*1", 2);
     KT_CHECK(world_int(&w, "SELECT count(*) FROM workers") == 1, "joined");
-    raw_exec(w.path, "INSERT INTO ledger_entries(worker_id, kind, amount_minor, currency,"
+    raw_exec(w.target, "INSERT INTO ledger_entries(worker_id, kind, amount_minor, currency,"
                      " created_at) VALUES (1, 'adjustment', 20050, 'KES', 0)");
     /* typed ahead: the cash-out confirmation is shown, never confirmed unseen */
     dial(&w, "b", amina, "3*1", 10);
@@ -437,7 +438,7 @@ static void test_longest(const tmpl_set *t)
                  " ever|Do not know at all|Somebody else will know' END;"
                  " UPDATE requesters SET name = '%s';",
                  prompt, req);
-        KT_CHECK(raw_exec(w.path, sql) == 0, "long task");
+        KT_CHECK(raw_exec(w.target, sql) == 0, "long task");
         const char *lang = tmpl_lang_code(t, l);
         char join[128];
         snprintf(join, sizeof join, "JOIN %s", "Wanjiku Wairimu Wambui Njeri Nyambura");
@@ -448,7 +449,7 @@ static void test_longest(const tmpl_set *t)
                  "UPDATE workers SET lang = '%s'; INSERT INTO ledger_entries(worker_id, kind,"
                  " amount_minor, currency, created_at) VALUES (1, 'adjustment', 99999999999,"
                  " 'KES', 0)", lang);
-        raw_exec(w.path, sql);
+        raw_exec(w.target, sql);
         static const char *const texts[] = {
             "", "1", "1*5", "1*5*1", "1*5*1*1", "1*5*1*1*99", "1*5*1*1*99*1", "1*5*1*1*99*1*",
             "1*5*1*1*99*1**x", "1*5*1*1*99*1**x*0", "1*5*1*1*99*1**x*0*2", "1*5*1*1*99*1**x*0*2*1",
