@@ -259,6 +259,8 @@ static kz_status hand_over(inbox *ib, const char *set_key, const inbox_msg *m, b
         rc = ib->deliver(ib->ctx, m, &id, err);
         *delivered = rc == KZ_OK;
     }
+    if (rc == KZ_OK && *delivered)
+        rc = qstore_inbox_note_modem(ib->q, id, m->modem, err);
     if (rc == KZ_OK)
         rc = qstore_inbox_set_done(ib->q, set_key, id, err);
     if (rc != KZ_OK)

@@ -33,8 +33,10 @@ void qstore_close(kz_queue *q);
 /*
  * On a database several daemons share: hand over only the inbound parts that
  * came through these modems (the names are copied). Each daemon then turns
- * its own workers' messages into conversation steps, in the order they came.
- * Unset (the default), every waiting part is this daemon's. KZ_ERR_NOMEM.
+ * its own workers' messages into conversation steps, in the order they came,
+ * and sends first what answers them (qstore_outbox_due_each). The modems'
+ * rows are made if missing. Unset (the default), every waiting part and
+ * every queued reply is this daemon's. KZ_ERR_NOMEM, KZ_ERR_DB.
  */
 kz_status qstore_set_own_modems(kz_queue *q, const char *const *names, size_t n, kz_err *err);
 
@@ -90,6 +92,14 @@ kz_status qstore_inbox_parts_each(kz_queue *q, const char *set_key,
 /* Mark the waiting parts of set_key as handed over as message_id (caller's transaction). */
 kz_status qstore_inbox_set_done(kz_queue *q, const char *set_key, int64_t message_id,
                                 kz_err *err);
+
+/*
+ * On a shared database (qstore_set_own_modems): note on inbound message
+ * message_id the modem it came through, which makes this daemon the one that
+ * answers its sender (qstore_outbox_due_each). Does nothing otherwise.
+ */
+kz_status qstore_inbox_note_modem(kz_queue *q, int64_t message_id, const char *modem,
+                                  kz_err *err);
 
 /* The messages row with this dedupe_key: *id 0 if none. */
 kz_status qstore_message_by_key(kz_queue *q, const char *dedupe_key, int64_t *id, kz_err *err);

@@ -20,6 +20,8 @@ enum {
     QI_SP_OPEN,
     QI_SP_KEEP,
     QI_SP_UNDO,
+    QI_NOTE_MODEM,
+    QI_MODEM_ROW,
     QI__END
 };
 
@@ -44,6 +46,10 @@ static const char *const inbox_sql[QI__END] = {
     [QI_SP_OPEN] = "SAVEPOINT inbox_set",
     [QI_SP_KEEP] = "RELEASE inbox_set",
     [QI_SP_UNDO] = "ROLLBACK TO inbox_set",
+    [QI_MODEM_ROW] = "INSERT INTO modems(name, created_at) VALUES (?1, ?2)"
+                     " ON CONFLICT(name) DO NOTHING",
+    [QI_NOTE_MODEM] = "UPDATE messages SET modem_id = (SELECT id FROM modems WHERE name = ?2)"
+                      " WHERE id = ?1 AND direction = 'in' AND modem_id IS NULL",
 };
 
 kz_status qstore_open(kz_store *st, kz_queue **out, kz_err *err)
@@ -55,27 +61,6 @@ kz_status qstore_open(kz_store *st, kz_queue **out, kz_err *err)
     return KZ_OK;
 }
 
-kz_status qstore_set_own_modems(kz_queue *q, const char *const *names, size_t n, kz_err *err)
-{
-    size_t len = 2;
-    for (size_t i = 0; i < n; i++)
-        len += strlen(names[i]) + 1;
-    char *list = malloc(len);
-    if (!list)
-        return kz_err_set(err, KZ_ERR_NOMEM, KZ_NO_OFFSET, "out of memory");
-    size_t at = 0;
-    list[at++] = ',';
-    for (size_t i = 0; i < n; i++) {
-        size_t k = strlen(names[i]);
-        memcpy(list + at, names[i], k);
-        at += k;
-        list[at++] = ',';
-    }
-    list[at] = '\0';
-    free(q->own_modems);
-    q->own_modems = list;
-    return KZ_OK;
-}
 
 void qstore_close(kz_queue *q)
 {
@@ -130,6 +115,39 @@ void qstore_bind_text(db_stmt *s, int i, const char *v)
 static db_stmt *inbox_stmt(kz_queue *q, int id, kz_err *err)
 {
     return qstore_stmt(q, id, inbox_sql[id], err);
+}
+
+kz_status qstore_set_own_modems(kz_queue *q, const char *const *names, size_t n, kz_err *err)
+{
+    size_t len = 2;
+    for (size_t i = 0; i < n; i++)
+        len += strlen(names[i]) + 1;
+    char *list = malloc(len);
+    if (!list)
+        return kz_err_set(err, KZ_ERR_NOMEM, KZ_NO_OFFSET, "out of memory");
+    size_t at = 0;
+    list[at++] = ',';
+    for (size_t i = 0; i < n; i++) {
+        size_t k = strlen(names[i]);
+        memcpy(list + at, names[i], k);
+        at += k;
+        list[at++] = ',';
+    }
+    list[at] = '\0';
+    free(q->own_modems);
+    q->own_modems = list;
+    /* each modem's row, which inbound messages point at (qstore_inbox_note_modem) */
+    for (size_t i = 0; i < n; i++) {
+        db_stmt *s = inbox_stmt(q, QI_MODEM_ROW, err);
+        if (!s)
+            return KZ_ERR_DB;
+        qstore_bind_text(s, 1, names[i]);
+        db_bind_int64(s, 2, store_now());
+        kz_status rc = qstore_exec(q, s, "adding a modem's row", err);
+        if (rc != KZ_OK)
+            return rc;
+    }
+    return KZ_OK;
 }
 
 kz_status qstore_inbox_add(kz_queue *q, const inbox_part_in *p, bool *dup, kz_err *err)
@@ -223,6 +241,19 @@ kz_status qstore_inbox_set_done(kz_queue *q, const char *set_key, int64_t messag
     qstore_bind_text(s, 1, set_key);
     db_bind_int64(s, 2, message_id);
     return qstore_exec(q, s, "marking inbound parts handled", err);
+}
+
+kz_status qstore_inbox_note_modem(kz_queue *q, int64_t message_id, const char *modem,
+                                  kz_err *err)
+{
+    if (!q->own_modems) /* one daemon: every reply is its own to send */
+        return KZ_OK;
+    db_stmt *s = inbox_stmt(q, QI_NOTE_MODEM, err);
+    if (!s)
+        return KZ_ERR_DB;
+    db_bind_int64(s, 1, message_id);
+    qstore_bind_text(s, 2, modem);
+    return qstore_exec(q, s, "noting the modem a message came through", err);
 }
 
 kz_status qstore_message_by_key(kz_queue *q, const char *dedupe_key, int64_t *id, kz_err *err)

@@ -68,6 +68,22 @@ enum {
     "   ELSE ?2 END, updated_at = ?3"                                                      \
     " WHERE id = ?1 AND EXISTS (SELECT 1 FROM outbox_parts WHERE message_id = ?1)"
 
+/*
+ * On a database several daemons share (?4: this daemon's modems, ",m1,m2,"):
+ * a message goes out through the daemon whose modem the peer's latest SMS
+ * came in on, so a worker hears from the number they texted; a peer who never
+ * texted, or whose message's modem is unknown, anyone's. A message still
+ * queued ?5 seconds after it was (that daemon is down, or its modems are)
+ * goes through whichever daemon is up.
+ */
+#define HOME_IS_OURS                                                                     \
+    "coalesce((SELECT instr(?4, ',' || d.name || ',') > 0 FROM messages i"              \
+    "  LEFT JOIN modems d ON d.id = i.modem_id WHERE i.peer = m.peer"                  \
+    "  AND i.direction = 'in' ORDER BY i.created_at DESC, i.id DESC LIMIT 1), TRUE)"
+
+/* Seconds a reply waits for its worker's own gateway before any daemon may send it. */
+#define HOME_GRACE_S 60
+
 static const char *const outbox_sql[QO__END] = {
     [QO_UNENCODED] =
         /* The IN term repeats the partial index messages_outbox's own, so the
@@ -93,6 +109,7 @@ static const char *const outbox_sql[QO__END] = {
         " FROM outbox_parts p JOIN messages m ON m.id = p.message_id"
         " WHERE p.state = 'queued' AND p.next_attempt_at <= ?1"
         "  AND (?2 OR m.kind <> 'unsolicited')"
+        "  AND (CAST(?4 AS TEXT) IS NULL OR m.created_at <= ?1 - ?5 OR " HOME_IS_OURS ")"
         " ORDER BY p.next_attempt_at, p.message_id, p.seq LIMIT ?3",
     /* A later part goes behind its part 1, on part 1's modem: part 1's row is the
      * message's claim, so daemons sharing a database do not split a message. Only
@@ -334,6 +351,10 @@ kz_status qstore_outbox_due_each(kz_queue *q, int64_t now, bool allow_unsolicite
     db_bind_int64(s, 1, now);
     db_bind_int(s, 2, allow_unsolicited ? 1 : 0);
     db_bind_int(s, 3, limit);
+    if (q->own_modems) {
+        db_bind_text(s, 4, q->own_modems, -1, DB_STATIC);
+        db_bind_int(s, 5, HOME_GRACE_S);
+    }
     int rc;
     while ((rc = db_step(s)) == DB_ROW) {
         outbox_part_row r = {

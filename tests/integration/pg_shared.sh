@@ -303,6 +303,12 @@ zero "every outbound message names the modem its parts left through" \
     "SELECT count(*) FROM messages m WHERE m.direction = 'out' AND (SELECT d.name FROM modems d
      WHERE d.id = m.modem_id) IS DISTINCT FROM (SELECT min(p.modem) FROM outbox_parts p
      WHERE p.message_id = m.id)"
+# A worker hears from the gateway they text: every part to a worker left through a modem of
+# the daemon (a* or b*) whose modem received that worker's SMS (each texts one SIM only).
+zero "every worker hears only from the gateway they text" \
+    "SELECT count(*) FROM outbox_parts p JOIN messages m ON m.id = p.message_id
+     WHERE p.state IN ('sent','delivered') AND left(p.modem, 1) <> (SELECT left(min(i.modem), 1)
+     FROM inbox_parts i JOIN messages im ON im.id = i.message_id WHERE im.peer = m.peer)"
 q "SELECT modem, count(*) FROM inbox_parts GROUP BY modem ORDER BY modem" |
     tr '\n' ' ' | sed 's/^/INFO: inbound parts by modem: /; s/$/\n/'
 q "SELECT modem, count(*) FROM outbox_parts GROUP BY modem ORDER BY modem" |

@@ -604,6 +604,53 @@ static void test_group_commit(void)
     close_db();
 }
 
+/* An inbound message from phone that came in through modem (as the inbox notes it). */
+static void inbound_via(const char *phone, const char *key, const char *modem)
+{
+    int64_t id = 0;
+    kz_err err;
+    kz_err_clear(&err);
+    KT_CHECK(qstore_inbox_record(q, phone, "JOIN", 1, key, T0 - 5, &id, &err) == KZ_OK &&
+                 qstore_inbox_note_modem(q, id, modem, &err) == KZ_OK,
+             "inbound via %s: %s", modem, err.msg);
+}
+
+/*
+ * Daemons sharing a database: this one (modem b1) sends the replies to
+ * workers whose last SMS came through b1, and to peers it cannot place; a
+ * reply to a worker who texted another daemon's modem (a1) waits for that
+ * daemon, and goes through this one only once it has waited a minute.
+ */
+static void test_home_gateway(void)
+{
+    open_db();
+    settings_default();
+    outbox *ob = outbox_new(q, &set);
+    fake b = {.ready = true};
+    outbox_attach(ob, "b1", &b, &fake_ops, 0, "");
+    const char *own[] = {"b1"};
+    kz_err err;
+    kz_err_clear(&err);
+    KT_CHECK(qstore_set_own_modems(q, own, 1, &err) == KZ_OK, "own modems: %s", err.msg);
+    KT_CHECK(sql_int("SELECT count(*) FROM modems WHERE name = 'b1'") == 1, "b1's row made");
+    KT_CHECK(db_exec(peek, "INSERT INTO modems(name, created_at) VALUES ('a1', 0)") == DB_OK,
+             "the other daemon's modem");
+    inbound_via("+254711000001", "k1", "a1");
+    inbound_via("+254711000002", "k2", "b1");
+    int64_t to_a = enqueue("+254711000001", "to a1's worker", false);
+    enqueue("+254711000002", "to b1's worker", false);
+    enqueue("+254711000003", "to a number that never texted", false);
+    KT_CHECK(pump(ob, T0) == 2 && b.nsent == 2, "ours and the unknown one go: %d", b.nsent);
+    char state[16];
+    msg_state(to_a, state, sizeof state);
+    KT_CHECK(strcmp(state, "queued") == 0, "a1's worker waits for a1's daemon: %s", state);
+    KT_CHECK(pump(ob, T0 + 30) == 0, "still waiting after 30 s");
+    KT_CHECK(pump(ob, T0 + 61) == 1 && b.nsent == 3,
+             "after a minute it leaves through this daemon: %d", b.nsent);
+    outbox_free(ob);
+    close_db();
+}
+
 int main(void)
 {
     test_helpers();
@@ -617,5 +664,6 @@ int main(void)
     test_after_crash();
     test_group_commit();
     test_report_group();
+    test_home_gateway();
     return kt_report();
 }
