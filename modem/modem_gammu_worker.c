@@ -524,11 +524,11 @@ static void poll_network(struct modem_gammu *g)
     }
     g->ws.polls++;
     bool registered = g->ws.reg_stat == 1 || g->ws.reg_stat == 5;
+    post_status(g); /* first: whoever sees READY sees the status that made it */
     if (registered)
         post_state(g, MODEM_READY, "registered (%s)", g->ws.operator_name);
     else
         post_state(g, MODEM_SEARCHING, "not registered (+CREG stat %d)", g->ws.reg_stat);
-    post_status(g);
 }
 
 /* ---- receiving ---- */
