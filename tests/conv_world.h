@@ -79,7 +79,7 @@ static inline void world_close(world *w)
 {
     store_close(w->st);
     w->st = NULL;
-    fixture_target_drop(w->target);
+    kt_db_target_drop(w->target);
     fixture_dir_remove(w->dir);
 }
 

@@ -62,11 +62,18 @@ static inline void kt_db_target(char *out, size_t cap, const char *sqlite_path)
     kt_pg_uri(base, name, out, cap);
 }
 
-/* Drop a database kt_db_target made (nothing for SQLite: the caller unlinks its file). */
+/* Drop a database kt_db_target made: the PostgreSQL database, or the SQLite file with its WAL. */
 static inline void kt_db_target_drop(const char *target)
 {
-    if (!db_target_is_pg(target))
+    if (!db_target_is_pg(target)) {
+        const char *sfx[] = {"", "-wal", "-shm"};
+        for (int i = 0; i < 3; i++) {
+            char p[320];
+            snprintf(p, sizeof p, "%s%s", target, sfx[i]);
+            unlink(p);
+        }
         return;
+    }
     const char *p = strstr(target, "://") + 3;
     p += strcspn(p, "/?");
     if (*p != '/')

@@ -50,19 +50,13 @@ static inline void db_path(char *out, size_t cap, const char *dir, const char *n
 /*
  * out = the database a test works on: dir/name.db as db_path makes it, or,
  * with KAZI_TEST_PG set, a new PostgreSQL database's URI (the caller drops
- * it with fixture_target_drop; out needs room for a URI, 320 bytes).
+ * it with kt_db_target_drop; out needs room for a URI, 320 bytes).
  */
 static inline void fixture_target(char *out, size_t cap, const char *dir, const char *name)
 {
     char path[256];
     db_path(path, sizeof path, dir, name);
     kt_db_target(out, cap, path);
-}
-
-/* Drop a database fixture_target made on PostgreSQL (a SQLite file goes with its directory). */
-static inline void fixture_target_drop(const char *target)
-{
-    kt_db_target_drop(target);
 }
 
 /*

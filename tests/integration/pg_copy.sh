@@ -18,10 +18,7 @@ trap cleanup EXIT INT TERM
 kz_user_opt
 kz_temp_for_user
 
-why=$(pg_skip_reason)
-[ -z "$why" ] || { echo "$why"; echo "0 passed, 1 failed"; exit 1; }
-PSQL=$(pg_tool psql)
-pg_start "$T/pg" || { echo "0 passed, 1 failed"; exit 1; }
+pg_test_server "$T/pg"
 U=$(pg_createdb kazi_copy)
 # trust authentication accepts any password: this one must never be printed
 UP=$(echo "$U" | sed 's|postgresql://|postgresql://kazi:s3cretpw@|; s|&user=kazi||')

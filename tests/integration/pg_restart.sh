@@ -22,10 +22,7 @@ trap cleanup EXIT INT TERM
 kz_user_opt
 kz_temp_for_user
 
-why=$(pg_skip_reason)
-[ -z "$why" ] || { echo "$why"; echo "0 passed, 1 failed"; exit 1; }
-PSQL=$(pg_tool psql)
-pg_start "$T/pg" && ok || { bad "server did not start"; kz_report; exit 1; }
+pg_test_server "$T/pg" && ok
 U=$(pg_createdb kazi_restart)
 q() { "$PSQL" -X -q -At "$U" -c "$1" 2>&1; }
 

@@ -37,10 +37,6 @@ trap 'exit 130' INT TERM
 kz_user_opt
 kz_temp_for_user
 
-why=$(pg_skip_reason)
-[ -z "$why" ] || { echo "FAIL: $why"; echo "0 passed, 1 failed"; exit 1; }
-PSQL=$(pg_tool psql)
-
 check() { # check WHAT COMMAND...: one check, passed when COMMAND succeeds
     kz_what=$1; shift
     if "$@"; then ok; else bad "$kz_what"; fi
@@ -53,7 +49,7 @@ zero() {
     [ "$kz_v" = 0 ] && ok || bad "$1 (got: $kz_v)"
 }
 
-pg_start "$T/pg" >"$T/pg_start.out" 2>&1 || { cat "$T/pg_start.out"; bad "PostgreSQL did not start"; kz_report; exit 1; }
+pg_test_server "$T/pg"
 URI=$(pg_createdb kazi_shared) || { bad "pg_createdb"; kz_report; exit 1; }
 ok
 

@@ -70,12 +70,6 @@ static inline void fx_close(fx *f)
     store_close(f->st);
     db_close(f->raw);
     kt_db_target_drop(f->target);
-    char p[192];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
-        unlink(p);
-    }
     rmdir(f->dir);
 }
 

@@ -84,15 +84,8 @@ static void close_all(void)
 
 static void db_remove(void)
 {
-    if (target[0])
-        kt_db_target_drop(target);
+    kt_db_target_drop(target[0] ? target : dbpath);
     target[0] = '\0';
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        char p[80];
-        snprintf(p, sizeof p, "%s%s", dbpath, sfx[i]);
-        unlink(p);
-    }
 }
 
 static void fresh(void)

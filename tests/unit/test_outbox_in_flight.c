@@ -67,12 +67,6 @@ static void close_db(void)
     qstore_close(q);
     store_close(st);
     kt_db_target_drop(target);
-    const char *sfx[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        char p[96];
-        snprintf(p, sizeof p, "%s%s", dbpath, sfx[i]);
-        unlink(p);
-    }
 }
 
 static int pump(outbox *ob, int64_t now)

@@ -50,7 +50,7 @@ static void test_open_pg(void)
     KT_CHECK(store_open(target, 0, &st, &err) == KZ_ERR_STATE && strstr(err.msg, "newer") &&
                  st == NULL,
              "newer schema: %s", err.msg);
-    fixture_target_drop(target);
+    kt_db_target_drop(target);
 }
 
 static void test_open_and_migrate(void)
@@ -231,7 +231,7 @@ static void test_invariants(void)
     KT_CHECK(raw_exec(path, "INSERT INTO workers(phone, joined_at) VALUES ('+2547abc', 0)") ==
                  DB_CONSTRAINT,
              "phone CHECK");
-    fixture_target_drop(path);
+    kt_db_target_drop(path);
 }
 
 /* Build a batch of three tasks through the store functions. */
@@ -344,7 +344,7 @@ static void test_answers_consensus(void)
     store_close(st);
     KT_CHECK(raw_int(path, "SELECT count(*) FROM assignments WHERE state = 'answered'") == 5,
              "assignments closed as answered");
-    fixture_target_drop(path);
+    kt_db_target_drop(path);
 }
 
 static void test_money(void)

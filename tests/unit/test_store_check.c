@@ -114,7 +114,7 @@ static void test_clean(void)
     KT_CHECK(check(path, STORE_CHECK_QUICK, &l) == KZ_OK && l.n == 0, "quick: %zu", l.n);
     if (kt_pg_base()) {
         printf("SKIP (SQLite only): the new database file's mode\n");
-        fixture_target_drop(path);
+        kt_db_target_drop(path);
         return;
     }
     struct stat sb;
@@ -196,7 +196,7 @@ static void test_orphans_one_by_one(void)
         KT_CHECK(has_line(&l, orphans[i].line), "case %zu: want \"%s\"", i, orphans[i].line);
         if (!has_line(&l, orphans[i].line))
             print_lines(&l);
-        fixture_target_drop(path);
+        kt_db_target_drop(path);
     }
 }
 
@@ -222,7 +222,7 @@ static void test_orphans_together(void)
     KT_CHECK(l.n == n, "%zu lines for %zu broken rows", l.n, n);
     if (l.n != n)
         print_lines(&l);
-    fixture_target_drop(path);
+    kt_db_target_drop(path);
 }
 
 static void test_schema_versions(void)
@@ -238,7 +238,7 @@ static void test_schema_versions(void)
              "schema: version 99 is newer than this kazi knows (%d): use a newer kazi",
              store_schema_latest());
     KT_STREQ(l.n ? l.line[0] : "", want, "newer schema");
-    fixture_target_drop(path);
+    kt_db_target_drop(path);
 
     fixture_target(path, sizeof path, tmpdir, "empty");
     kz_store *st = NULL;
@@ -250,7 +250,7 @@ static void test_schema_versions(void)
     KT_CHECK(check(path, 0, &l) == KZ_OK && l.n == 1, "empty: %zu lines", l.n);
     KT_STREQ(l.n ? l.line[0] : "", "schema: version 0: not a kazi database (no migrations applied)",
              "version 0");
-    fixture_target_drop(path);
+    kt_db_target_drop(path);
 }
 
 /* Zero the page of an index: integrity_check must say so. */
